@@ -1,8 +1,9 @@
 // Decoders from the API server's JSON to the compact views in objects.h.
 //
-// Input is hostile: documents above kMaxDocumentBytes or nested deeper than kMaxNestingDepth are
-// refused; a malformed or out-of-range value yields InvalidArgument naming its JSON path
-// (e.g. `spec.containers[1].resources.limits.memory: ...`). No input crashes or hangs a decoder.
+// Input is hostile: documents above kMaxDocumentBytes (kMaxListDocumentBytes for a PodList) or
+// nested deeper than kMaxNestingDepth (objects and arrays, the root counting as one) are refused; a
+// malformed or out-of-range value yields InvalidArgument naming its JSON path (e.g.
+// `spec.containers[1].resources.limits.memory: ...`). No input crashes or hangs a decoder.
 #ifndef RESIZELET_AGENT_API_DECODE_H_
 #define RESIZELET_AGENT_API_DECODE_H_
 
@@ -15,11 +16,17 @@
 namespace resizelet::api {
 
 inline constexpr size_t kMaxDocumentBytes = 8 * 1024 * 1024;
+// A list carries every pod of a node (up to a few hundred, each up to ~100 KB with managedFields).
+inline constexpr size_t kMaxListDocumentBytes = 64 * 1024 * 1024;
 inline constexpr int kMaxNestingDepth = 64;
 
+// The Pod decoders; negative requests, limits, overhead or allocated resources are refused
+// (the API server validates them non-negative). Absent fields keep the defaults of objects.h;
+// JSON null counts as absent; unknown fields and unknown enum strings are ignored.
 absl::StatusOr<Pod> DecodePod(std::string_view json);
 absl::StatusOr<Node> DecodeNode(std::string_view json);
-// A PodList (`kind: PodList`, `items`); also accepts a `List` of pods.
+// A PodList (`kind: PodList`, `items`); also accepts a `List` of pods. Errors name the item
+// (`items[3].spec...`).
 absl::StatusOr<PodList> DecodePodList(std::string_view json);
 
 }  // namespace resizelet::api

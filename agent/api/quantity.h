@@ -6,8 +6,8 @@
 // decimal exponent (e<int> / E<int>).
 //
 // Unlike Go's parser this one never wraps, truncates or loses the sign (facts.md §1): inputs longer
-// than kMaxQuantityLength bytes, exponents beyond ±kMaxQuantityExponent and values whose milli-value
-// does not fit in int64 are "out of range" errors.
+// than kMaxQuantityLength bytes, exponents beyond ±kMaxQuantityExponent and values whose
+// milli-value does not fit in int64 are "out of range" errors.
 #ifndef RESIZELET_AGENT_API_QUANTITY_H_
 #define RESIZELET_AGENT_API_QUANTITY_H_
 
