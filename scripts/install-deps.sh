@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what the build and each test lane need, from Debian bookworm's archive.
-# Usage: scripts/install-deps.sh [build|fuzz|host|vm|all]...   (default: all)
+# Usage: scripts/install-deps.sh [build|fuzz|host|vm|kube|all]...   (default: all)
 # One function per lane so lanes can grow without colliding.
 set -euo pipefail
 
@@ -36,12 +36,19 @@ deps_fuzz() {
 
 # The host lane: real containerd + runc on this machine's cgroup v1 hierarchy; kubectl; systemd tools.
 deps_host() {
-  apt_install containerd runc busybox-static systemd dbus openssl
+  apt_install containerd runc busybox-static systemd dbus dbus-daemon openssl
 }
 
 # The VM lane: Debian's kernel booted under qemu with a cgroup v2 initramfs.
 deps_vm() {
   apt_install qemu-system-x86 linux-image-amd64 busybox-static cpio gzip crun
+}
+
+# The Kubernetes lane: the local API server (cpp-httplib over OpenSSL, nlohmann JSON) and the
+# client (libcurl, yaml-cpp for kubeconfig). kubectl itself ships with the machine image.
+deps_kube() {
+  apt_install libcpp-httplib-dev nlohmann-json3-dev libssl-dev openssl libcurl4-openssl-dev \
+    libyaml-cpp-dev
 }
 
 main() {
@@ -54,8 +61,9 @@ main() {
       fuzz) deps_fuzz ;;
       host) deps_host ;;
       vm) deps_vm ;;
-      all) deps_build; deps_fuzz; deps_host; deps_vm ;;
-      *) echo "install-deps: unknown lane '$lane' (expected build|fuzz|host|vm|all)" >&2; exit 2 ;;
+      kube) deps_kube ;;
+      all) deps_build; deps_fuzz; deps_host; deps_vm; deps_kube ;;
+      *) echo "install-deps: unknown lane '$lane' (expected build|fuzz|host|vm|kube|all)" >&2; exit 2 ;;
     esac
   done
 }

@@ -1,5 +1,6 @@
 #include "agent/api/quantity.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -185,11 +186,15 @@ void AppendInt128(std::string& out, __int128 v) {
   while (n > 0) out.push_back(buf[--n]);
 }
 
-constexpr __int128 Pow10(int n) {
-  __int128 v = 1;
-  for (int i = 0; i < n; ++i) v *= 10;
-  return v;
-}
+// 10^0 .. 10^38, the powers an __int128 holds.
+constexpr std::array<__int128, 39> kPowersOf10 = [] {
+  std::array<__int128, 39> p{};
+  p[0] = 1;
+  for (size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}();
+
+__int128 Pow10(int n) { return kPowersOf10[static_cast<size_t>(n)]; }
 
 // Numbers of at most this many digits fit a uint64_t and take the integer-only path.
 constexpr size_t kFastDigits = 18;
@@ -214,8 +219,9 @@ bool ToNanosFast(uint64_t digits, int fraction_digits, int base, int exponent, _
     const int shift = exponent - fraction_digits + 9;  // within [-39, 39]
     if (shift >= 0) {
       if (shift > kMaxNanosDigits) return false;
-      nanos = d;
-      for (int i = 0; i < shift && nanos <= kMaxNanos; ++i) nanos *= 10;
+      // With d < 10^18, shifts up to 19 cannot overflow an __int128; beyond, check first.
+      if (shift > 19 && d > kMaxNanos / Pow10(shift)) return false;
+      nanos = d * Pow10(shift);
     } else if (-shift > 36) {
       nanos = 1;  // 0 < value < 1n: rounds up to 1n
     } else {

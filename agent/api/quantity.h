@@ -7,7 +7,9 @@
 //
 // Unlike Go's parser this one never wraps, truncates or loses the sign (facts.md §1): inputs longer
 // than kMaxQuantityLength bytes, exponents beyond ±kMaxQuantityExponent and values whose
-// milli-value does not fit in int64 are "out of range" errors.
+// milli-value does not fit in int64 are "out of range" errors. As in apimachinery, values finer
+// than 1n round away from zero to a whole nano ("0.1n" -> "1n"). Errors are InvalidArgument:
+// `invalid quantity "12Qi"`, `invalid quantity "100E": out of range`.
 #ifndef RESIZELET_AGENT_API_QUANTITY_H_
 #define RESIZELET_AGENT_API_QUANTITY_H_
 

@@ -31,8 +31,9 @@ void ApplyStatus(api::ContainerSpec& c, const api::ContainerStatus* s) {
 
 api::Pod AllocatedPodFromStatus(const api::Pod& pod) {
   api::Pod out = pod;
-  for (api::ContainerSpec& c : out.containers)
+  for (api::ContainerSpec& c : out.containers) {
     ApplyStatus(c, FindStatus(pod.container_statuses, c.name));
+  }
   for (api::ContainerSpec& c : out.init_containers) {
     ApplyStatus(c, FindStatus(pod.init_container_statuses, c.name));
   }

@@ -32,8 +32,9 @@ PodCgroupConfig ResourceConfigForPod(const api::Pod& pod, const PodCgroupOptions
 
   // PodLimits' ContainerFn visits every container, init containers included.
   bool cpu_declared = true, memory_declared = true;
-  for (const api::ContainerSpec& c : pod.containers)
+  for (const api::ContainerSpec& c : pod.containers) {
     CheckDeclared(c, cpu_declared, memory_declared);
+  }
   for (const api::ContainerSpec& c : pod.init_containers) {
     CheckDeclared(c, cpu_declared, memory_declared);
   }

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
@@ -348,8 +349,9 @@ TEST(DecodeLimitsTest, ListsMayBeLargerThanOnePod) {
   EXPECT_THAT(DecodePod(pod), IsOk());
 
   std::string too_big = "{\"items\":[],\"x\":\"" + std::string(kMaxListDocumentBytes, 'a') + "\"}";
-  EXPECT_THAT(DecodePodList(too_big), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr("exceeds the limit of 67108864")));
+  EXPECT_THAT(DecodePodList(too_big),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(absl::StrCat("exceeds the limit of ", kMaxListDocumentBytes))));
 }
 
 TEST(DecodeNodeTest, RealNode) {

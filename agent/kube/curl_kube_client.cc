@@ -1,0 +1,339 @@
+#include "agent/kube/curl_kube_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace resizelet::kube {
+namespace {
+
+struct HeaderCapture {
+  std::optional<Clock::Duration> retry_after;
+};
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* capture = static_cast<HeaderCapture*>(user);
+  const std::string line(data, size * n);
+  const std::string retry_after = "retry-after:";
+  if (line.size() > retry_after.size() &&
+      absl::EqualsIgnoreCase(line.substr(0, retry_after.size()), retry_after)) {
+    std::string value(absl::StripAsciiWhitespace(line.substr(retry_after.size())));
+    int seconds = 0;
+    if (absl::SimpleAtoi(value, &seconds) && seconds >= 0) {
+      capture->retry_after = std::chrono::seconds(seconds);
+    }
+  }
+  return size * n;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+struct StreamContext {
+  const std::function<bool(std::string_view)>* on_data;
+  const std::atomic<bool>* cancel;
+  Clock* clock;
+  Clock::Duration idle_timeout;
+  Clock::TimePoint last_byte;
+  CURL* handle;
+  std::string error_body;
+  bool stopped_by_callback = false;
+  bool stalled = false;
+};
+
+size_t OnStreamBody(char* data, size_t size, size_t n, void* user) {
+  auto* ctx = static_cast<StreamContext*>(user);
+  ctx->last_byte = ctx->clock->Now();
+  long code = 0;
+  curl_easy_getinfo(ctx->handle, CURLINFO_RESPONSE_CODE, &code);
+  if (code < 200 || code >= 300) {
+    ctx->error_body.append(data, size * n);
+    return size * n;
+  }
+  if (!(*ctx->on_data)(std::string_view(data, size * n))) {
+    ctx->stopped_by_callback = true;
+    return 0;  // aborts the transfer
+  }
+  return size * n;
+}
+
+int OnStreamProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* ctx = static_cast<StreamContext*>(user);
+  if (ctx->cancel != nullptr && ctx->cancel->load()) return 1;
+  if (ctx->clock->Now() - ctx->last_byte > ctx->idle_timeout) {
+    ctx->stalled = true;
+    return 1;
+  }
+  return 0;
+}
+
+long Millis(Clock::Duration d) {
+  return static_cast<long>(
+      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
+}
+
+bool Retryable(int code) { return code >= 500 && code != 501; }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CurlKubeClient>> CurlKubeClient::Create(RestConfig config,
+                                                                       ClientOptions options) {
+  static const CURLcode global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (global_init != CURLE_OK) return absl::InternalError("curl_global_init failed");
+  if (config.server.empty()) return absl::InvalidArgumentError("no API server address");
+  if (!config.token_file.empty() && config.token.empty()) {
+    // Fail early on an unreadable token file rather than at the first 401.
+    auto token = ReadFileToString(config.token_file);
+    if (!token.ok()) return token.status();
+  }
+  if (options.clock == nullptr) options.clock = RealClock::Get();
+  return std::unique_ptr<CurlKubeClient>(new CurlKubeClient(std::move(config), options));
+}
+
+CurlKubeClient::CurlKubeClient(RestConfig config, ClientOptions options)
+    : config_(std::move(config)),
+      options_(options),
+      clock_(options.clock),
+      bucket_(options.qps, options.burst, options.clock),
+      event_bucket_(options.event_qps, options.event_burst, options.clock) {
+  token_ = config_.token;
+  if (!config_.tls_server_name.empty()) {
+    // Connect to the configured address but verify (and send SNI for) tls-server-name.
+    std::string rest = config_.server.substr(config_.server.find("://") + 3);
+    std::string hostport = rest.substr(0, rest.find('/'));
+    size_t colon = hostport.rfind(':');
+    std::string host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+    std::string port = colon == std::string::npos ? "443" : hostport.substr(colon + 1);
+    url_host_ = absl::StrCat("https://", config_.tls_server_name, ":", port);
+    connect_to_ = absl::StrCat(config_.tls_server_name, ":", port, ":", host, ":", port);
+    connect_to_list_ = curl_slist_append(nullptr, connect_to_.c_str());
+  }
+}
+
+CurlKubeClient::~CurlKubeClient() {
+  for (void* h : handles_) curl_easy_cleanup(static_cast<CURL*>(h));
+  curl_slist_free_all(static_cast<curl_slist*>(connect_to_list_));
+}
+
+int CurlKubeClient::token_reads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return token_reads_;
+}
+
+std::string CurlKubeClient::Token(bool force_reload) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config_.token_file.empty()) return token_;
+  const Clock::TimePoint now = clock_->Now();
+  if (force_reload || !token_read_at_ || now - *token_read_at_ >= options_.token_reload_interval) {
+    auto data = ReadFileToString(config_.token_file);
+    ++token_reads_;
+    token_read_at_ = now;
+    // A failed read keeps the last good token: the file is swapped atomically by the kubelet,
+    // but an operator may replace it non-atomically.
+    if (data.ok()) {
+      std::string token(absl::StripAsciiWhitespace(*data));
+      if (!token.empty()) token_ = token;
+    }
+  }
+  return token_;
+}
+
+void* CurlKubeClient::TakeHandle() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!handles_.empty()) {
+      void* h = handles_.back();
+      handles_.pop_back();
+      curl_easy_reset(static_cast<CURL*>(h));
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void CurlKubeClient::ReturnHandle(void* handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (handles_.size() < 8) {
+    handles_.push_back(handle);
+  } else {
+    curl_easy_cleanup(static_cast<CURL*>(handle));
+  }
+}
+
+void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::string& token,
+                             void** headers_out) const {
+  CURL* curl = static_cast<CURL*>(h);
+  std::string base = url_host_.empty() ? config_.server : url_host_;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string url = base + request.path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 10L);
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, Millis(options_.connect_timeout));
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  if (connect_to_list_ != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(connect_to_list_));
+  }
+  if (config_.insecure_skip_tls_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else if (!config_.ca_pem.empty()) {
+    curl_blob blob{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!config_.client_cert_pem.empty()) {
+    curl_blob cert{const_cast<char*>(config_.client_cert_pem.data()),
+                   config_.client_cert_pem.size(), CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(config_.client_key_pem.data()), config_.client_key_pem.size(),
+                  CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Accept: application/json");
+  if (!token.empty()) {
+    headers = curl_slist_append(headers, absl::StrCat("Authorization: Bearer ", token).c_str());
+  }
+  if (!request.content_type.empty()) {
+    headers =
+        curl_slist_append(headers, absl::StrCat("Content-Type: ", request.content_type).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+  }
+  *headers_out = headers;
+}
+
+absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpRequest& request,
+                                                                const std::string& token,
+                                                                Clock::Duration timeout) {
+  CURL* curl = static_cast<CURL*>(TakeHandle());
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  void* headers = nullptr;
+  Prepare(curl, request, token, &headers);
+  Attempt attempt;
+  HeaderCapture capture;
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(timeout));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &capture);
+  CURLcode rc = curl_easy_perform(curl);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(static_cast<curl_slist*>(headers));
+  ReturnHandle(curl);
+  if (rc != CURLE_OK) {
+    const std::string message =
+        absl::StrCat(request.method, " ", request.path, ": ", curl_easy_strerror(rc));
+    // Certificate and URL problems do not heal by retrying: report them at once.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+        rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_URL_MALFORMAT ||
+        rc == CURLE_UNSUPPORTED_PROTOCOL) {
+      return absl::FailedPreconditionError(message);
+    }
+    return absl::UnavailableError(message);
+  }
+  attempt.code = static_cast<int>(code);
+  attempt.retry_after = capture.retry_after;
+  return attempt;
+}
+
+absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
+  const Clock::TimePoint deadline = clock_->Now() + request.timeout;
+  Backoff backoff(options_.retry_backoff, clock_);
+  bool reloaded_after_401 = false;
+  absl::Status last_error = absl::DeadlineExceededError(
+      absl::StrCat(request.method, " ", request.path, ": deadline exceeded"));
+  std::optional<HttpResponse> last_response;
+  while (true) {
+    (request.request_class == RequestClass::kEvent ? event_bucket_ : bucket_).Wait();
+    const Clock::TimePoint now = clock_->Now();
+    if (now >= deadline) break;
+    auto attempt = Perform(request, Token(false), deadline - now);
+    Clock::Duration delay{};
+    if (!attempt.ok()) {
+      if (absl::IsFailedPrecondition(attempt.status())) return attempt.status();
+      last_error = attempt.status();
+      delay = backoff.Next();
+    } else {
+      last_response = HttpResponse{attempt->code, std::move(attempt->body)};
+      if (attempt->code == 401 && !config_.token_file.empty() && !reloaded_after_401) {
+        // The token may have rotated under us: read the file again at once and retry once.
+        reloaded_after_401 = true;
+        Token(true);
+        continue;
+      }
+      if (attempt->code == 429) {
+        delay = std::min(attempt->retry_after.value_or(std::chrono::seconds(1)),
+                         options_.max_retry_after);
+        if (delay <= Clock::Duration::zero()) delay = backoff.Next();
+      } else if (Retryable(attempt->code)) {
+        delay = attempt->retry_after.value_or(backoff.Next());
+      } else {
+        return *std::move(last_response);
+      }
+    }
+    if (clock_->Now() + delay >= deadline) break;
+    clock_->SleepFor(delay);
+  }
+  if (last_response) return *std::move(last_response);
+  return last_error;
+}
+
+absl::StatusOr<int> CurlKubeClient::Stream(const HttpRequest& request,
+                                           const std::function<bool(std::string_view)>& on_data,
+                                           Clock::Duration idle_timeout,
+                                           const std::atomic<bool>* cancel,
+                                           std::string* error_body) {
+  (request.request_class == RequestClass::kEvent ? event_bucket_ : bucket_).Wait();
+  CURL* curl = static_cast<CURL*>(TakeHandle());
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  void* headers = nullptr;
+  Prepare(curl, request, Token(false), &headers);
+  StreamContext ctx{&on_data, cancel, clock_, idle_timeout, clock_->Now(), curl, {}, false, false};
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(request.timeout));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnStreamBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ctx);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnStreamProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &ctx);
+  CURLcode rc = curl_easy_perform(curl);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(static_cast<curl_slist*>(headers));
+  ReturnHandle(curl);
+  if (error_body != nullptr) *error_body = std::move(ctx.error_body);
+  if (code == 401 && !config_.token_file.empty()) Token(true);
+  if (ctx.stalled) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "watch ", request.path, ": no data for ",
+        std::chrono::duration_cast<std::chrono::seconds>(idle_timeout).count(), "s, restarting"));
+  }
+  if (cancel != nullptr && cancel->load()) return absl::CancelledError("watch cancelled");
+  if (rc != CURLE_OK && !ctx.stopped_by_callback) {
+    return absl::UnavailableError(
+        absl::StrCat("watch ", request.path, ": ", curl_easy_strerror(rc)));
+  }
+  return static_cast<int>(code);
+}
+
+}  // namespace resizelet::kube

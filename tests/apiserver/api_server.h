@@ -1,0 +1,97 @@
+// resizelet's local Kubernetes API server: HTTPS on loopback with bearer-token auth, serving the
+// parts of core/v1 that resizelet and kubectl use (version, discovery, OpenAPI v3, pods with the
+// status and resize subresources, nodes, events; list, chunked watch with bookmarks, patch) with
+// the real apiserver's status codes, plus fault injection and a request log for tests.
+//
+// Runs in-process (tests) or as the `resizelet-apiserver` binary (demo). Thread-safe.
+#ifndef RESIZELET_TESTS_APISERVER_API_SERVER_H_
+#define RESIZELET_TESTS_APISERVER_API_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "tests/apiserver/object_store.h"
+
+namespace resizelet::apiserver {
+
+struct ApiServerOptions {
+  int port = 0;  // 0: an ephemeral port
+  // The emulated version: /version reports it; "v1.32.x" sets status.resize: Proposed on resize;
+  // below v1.32 there is no pods/resize subresource.
+  std::string git_version = "v1.33.1";
+  std::string token;      // empty: a random token
+  std::string state_dir;  // where the certificate, key and kubeconfig go; required
+  std::string cert_file;  // given serving certificate and key (PEM); empty: self-signed
+  std::string key_file;
+  // How often watches that asked for bookmarks get one.
+  std::chrono::milliseconds bookmark_interval{std::chrono::seconds(1)};
+};
+
+// One served request, for tests that check who called what and how often.
+struct RequestRecord {
+  std::string method;
+  std::string path;   // without the query
+  std::string query;  // raw
+  std::string content_type;
+  std::string body;
+  int status = 0;
+};
+
+class ApiServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<ApiServer>> Start(ApiServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  void Stop();
+
+  int port() const;
+  std::string url() const;  // https://127.0.0.1:<port>
+  const std::string& token() const;
+  const std::string& admin_token() const;
+  const std::string& ca_pem() const;
+  const std::string& ca_file() const;
+  const std::string& kubeconfig_path() const;  // kubeconfig with the token inline
+  ObjectStore& store();
+
+  // Writes a kubeconfig for this server; with `token_file` the user entry names that file.
+  absl::Status WriteKubeconfig(const std::string& path, const std::string& token_file) const;
+
+  // --- faults (also reachable over HTTP under /admin, see api_server.cc) ---
+  // Accepted bearer tokens; replaces the set (revoking the others).
+  void SetTokens(std::vector<std::string> tokens);
+  // The next `count` requests whose method matches (empty: any) and whose "path?query" contains
+  // `match` get `code` (429 carries Retry-After: retry_after_seconds).
+  void FailNext(int code, int count, const std::string& method, const std::string& match,
+                int retry_after_seconds = 1);
+  // The next `count` watch events written are cut halfway through and the stream is closed.
+  void CutWatchesMidEvent(int count);
+  // Closes every open watch at its next wake-up without a terminating chunk.
+  void DropWatches();
+  // The next watch is answered with an in-stream ERROR 410 Expired.
+  void ExpireNextWatch();
+  // Open watches write nothing (no events, no bookmarks) while set.
+  void SetStallWatches(bool stall);
+  // Forgets the watch history: watches from older resourceVersions get 410.
+  void CompactHistory();
+
+  std::vector<RequestRecord> RequestLog() const;
+  void ClearRequestLog();
+  // Requests whose method matches (empty: any) and whose "path?query" contains `match`.
+  int CountRequests(const std::string& method, const std::string& match) const;
+  int OpenWatches() const;
+
+ private:
+  struct Impl;
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace resizelet::apiserver
+
+#endif  // RESIZELET_TESTS_APISERVER_API_SERVER_H_
