@@ -14,6 +14,7 @@
 #include "agent/common/status_macros.h"
 #include "cgroups/cpu_math.h"
 #include "cgroups/libcgroup_writer.h"
+#include "cgroups/reclaim_io.h"
 #include "cgroups/v1_mapping.h"
 
 namespace resizelet::cgroups {
@@ -42,14 +43,6 @@ bool IsDir(const std::string& path) {
 int64_t V1Limit(int64_t raw) { return V1MemoryLimitFromFile(raw).value_or(kUnlimited); }
 
 std::string V1Format(int64_t v) { return v < 0 ? "-1" : std::to_string(v); }
-
-// /proc/swaps lists one line per active swap area after its header line.
-bool NodeHasSwap(const std::string& swaps_file) {
-  absl::StatusOr<std::string> text = ReadCgroupFile(swaps_file);
-  if (!text.ok()) return true;  // unknown: assume reclaim may page anon out
-  std::vector<absl::string_view> lines = absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  return lines.size() > 1;
-}
 
 }  // namespace
 
@@ -285,30 +278,14 @@ absl::Status CgroupfsDriver::ApplyMemory(const std::string& cgroup_path, const C
       }
       return ParseUint(*text);
     };
-    if (v2 && options_.memory_shrink.reclaim && IsDir(at.dir())) {
-      struct stat st;
-      if (::stat(absl::StrCat(at.dir(), "/", kMemoryReclaim).c_str(), &st) == 0) {
-        io.reclaim = [this, at](uint64_t bytes) {
-          Located r = at;
-          r.target.file = std::string(kMemoryReclaim);
-          ++writes_;
-          return writer_->Write(r.target, std::to_string(bytes));
-        };
-        if (!NodeHasSwap(options_.swaps_file)) {
-          io.read_reclaimable = [this, at]() -> absl::StatusOr<uint64_t> {
-            ASSIGN_OR_RETURN(std::optional<std::string> stat, ReadOptional(at, kMemoryStat));
-            if (!stat) return ~uint64_t{0};  // unknown: let the kernel try
-            // Without swap only clean/dirty file pages and reclaimable slab can go; shmem sits
-            // on the anon LRU and is excluded from the file counters.
-            uint64_t total = 0;
-            for (const char* key : {"active_file", "inactive_file", "slab_reclaimable"}) {
-              absl::StatusOr<uint64_t> v = ParseKeyedValue(*stat, key);
-              if (v.ok()) total += *v;
-            }
-            return total;
-          };
-        }
-      }
+    if (v2) {
+      AddMemoryReclaimIo(
+          at.target, options_.memory_shrink, options_.swaps_file,
+          [this](const CgroupFileWriter::Target& t, std::string_view value) {
+            ++writes_;
+            return writer_->Write(t, value);
+          },
+          &io);
     }
     RETURN_IF_ERROR(CheckMemoryShrink(desired, target.container_name, options_.memory_shrink, io));
   }

@@ -9,8 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "agent/common/status_macros.h"
 #include "cgroups/cpu_math.h"
+#include "cgroups/reclaim_io.h"
 
 namespace resizelet::systemd {
 namespace {
@@ -188,8 +190,43 @@ absl::StatusOr<UnitProperties> ComputeUnitProperties(const std::map<std::string,
   return out;
 }
 
-SystemdDriver::SystemdDriver(SystemdDriverOptions options, cgroups::CgroupDriver* reader)
-    : options_(std::move(options)), reader_(reader) {}
+SystemdDriver::SystemdDriver(SystemdDriverOptions options, cgroups::CgroupDriver* reader,
+                             std::unique_ptr<cgroups::CgroupFileWriter> writer)
+    : options_(std::move(options)),
+      reader_(reader),
+      writer_(writer != nullptr ? std::move(writer)
+                                : std::make_unique<cgroups::DirectFileWriter>()) {}
+
+absl::StatusOr<cgroups::MemoryShrinkIo> SystemdDriver::ShrinkIo(const std::string& cgroup_path) {
+  cgroups::MemoryShrinkIo io;
+  io.read_usage = [this, cgroup_path]() -> absl::StatusOr<uint64_t> {
+    ASSIGN_OR_RETURN(cgroups::CgroupState s, reader_->Read(cgroup_path));
+    if (!s.memory_current_bytes) {
+      return absl::NotFoundError(absl::StrCat(cgroup_path, ": no memory usage file"));
+    }
+    return *s.memory_current_bytes;
+  };
+  if (!options_.cgroup_v2) return io;  // v1 has no memory.reclaim
+  std::string rel;
+  for (absl::string_view part : absl::StrSplit(cgroup_path, '/', absl::SkipEmpty())) {
+    // Never let a path reach outside the hierarchy.
+    if (part == "." || part == "..") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cgroup path \"", cgroup_path, "\" has \"", part, "\" components"));
+    }
+    absl::StrAppend(&rel, "/", part);
+  }
+  cgroups::CgroupFileWriter::Target cgroup;
+  cgroup.mount_dir = options_.cgroup_mount_point;
+  cgroup.cgroup_name = rel.empty() ? std::string("/") : std::move(rel);
+  cgroups::AddMemoryReclaimIo(
+      cgroup, options_.memory_shrink, options_.swaps_file,
+      [this](const cgroups::CgroupFileWriter::Target& t, std::string_view value) {
+        return writer_->Write(t, value);
+      },
+      &io);
+  return io;
+}
 
 absl::StatusOr<cgroups::CgroupState> SystemdDriver::Read(const std::string& cgroup_path) {
   return reader_->Read(cgroup_path);
@@ -245,15 +282,9 @@ absl::Status SystemdDriver::Apply(const std::string& cgroup_path,
     if (name == memory) new_memory = value;
   }
   if (new_memory < current[memory]) {
-    // systemd would write memory.max below usage just the same: check first (facts.md §5).
-    cgroups::MemoryShrinkIo io;
-    io.read_usage = [this, &cgroup_path]() -> absl::StatusOr<uint64_t> {
-      ASSIGN_OR_RETURN(cgroups::CgroupState s, reader_->Read(cgroup_path));
-      if (!s.memory_current_bytes) {
-        return absl::NotFoundError(absl::StrCat(cgroup_path, ": no memory usage file"));
-      }
-      return *s.memory_current_bytes;
-    };
+    // systemd would write memory.max below usage just the same: check first, reclaiming if the
+    // kernel can (facts.md §5), as the cgroupfs driver does.
+    ASSIGN_OR_RETURN(cgroups::MemoryShrinkIo io, ShrinkIo(cgroup_path));
     RETURN_IF_ERROR(cgroups::CheckMemoryShrink(static_cast<int64_t>(new_memory),
                                                target.container_name, options_.memory_shrink, io));
   }

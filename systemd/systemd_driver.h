@@ -11,7 +11,11 @@
 //
 // The cgroup path is the slice path (cgroups/cgroup_name.h ToSystemdPath); the unit is its last
 // component. Reads (memory.current, PSI, oom_kill) come from the cgroup files through `reader`,
-// since systemd does not serve them. Connections: the system bus, falling back to systemd's
+// since systemd does not serve them. Lowering MemoryMax/MemoryLimit is guarded as in the cgroupfs
+// driver (cgroups/memory_shrink_guard.h): usage is read right before the call, and on cgroup v2
+// the kernel is first asked to reclaim through <cgroup_mount_point><cgroup path>/memory.reclaim
+// (cgroups/reclaim_io.h) — a one-shot write, not a unit property, so writing the file directly
+// does not fight systemd. Connections: the system bus, falling back to systemd's
 // private socket /run/systemd/private (no dbus-daemon needed); one connection per thread, since
 // an sd_bus object must not be shared between threads.
 #ifndef RESIZELET_SYSTEMD_SYSTEMD_DRIVER_H_
@@ -21,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cgroups/cgroup_driver.h"
+#include "cgroups/cgroup_files.h"
 #include "cgroups/memory_shrink_guard.h"
 
 namespace resizelet::systemd {
@@ -43,6 +49,11 @@ struct SystemdDriverOptions {
   std::string fallback_address = "unix:path=/run/systemd/private";
   std::chrono::microseconds call_timeout = std::chrono::seconds(10);
   cgroups::MemoryShrinkOptions memory_shrink;
+  // Where the unified hierarchy is mounted (the cgroup path is relative to it): memory.reclaim
+  // is written there. Should be the mount point `reader` reads from.
+  std::string cgroup_mount_point = "/sys/fs/cgroup";
+  // Read to tell whether the node has swap (anonymous memory is then reclaimable too).
+  std::string swaps_file = "/proc/swaps";
 };
 
 // Name → value, in the order sent. Every property resizelet sends has D-Bus type 't'.
@@ -60,8 +71,10 @@ absl::StatusOr<UnitProperties> ComputeUnitProperties(const std::map<std::string,
 
 class SystemdDriver : public cgroups::CgroupDriver {
  public:
-  // `reader` (not owned, outlives this) reads cgroup files, e.g. a CgroupfsDriver.
-  SystemdDriver(SystemdDriverOptions options, cgroups::CgroupDriver* reader);
+  // `reader` (not owned, outlives this) reads cgroup files, e.g. a CgroupfsDriver. `writer`
+  // writes memory.reclaim; null means write(2) (cgroups::DirectFileWriter).
+  SystemdDriver(SystemdDriverOptions options, cgroups::CgroupDriver* reader,
+                std::unique_ptr<cgroups::CgroupFileWriter> writer = nullptr);
 
   absl::StatusOr<cgroups::CgroupState> Read(const std::string& cgroup_path) override;
   absl::Status Apply(const std::string& cgroup_path, const cgroups::CgroupValues& values,
@@ -74,8 +87,12 @@ class SystemdDriver : public cgroups::CgroupDriver {
   int calls() const { return calls_.load(); }
 
  private:
+  // The guard's I/O for `cgroup_path`: usage through reader_, memory.reclaim on v2 nodes.
+  absl::StatusOr<cgroups::MemoryShrinkIo> ShrinkIo(const std::string& cgroup_path);
+
   SystemdDriverOptions options_;
   cgroups::CgroupDriver* reader_;
+  std::unique_ptr<cgroups::CgroupFileWriter> writer_;
   std::atomic<int> calls_{0};
 };
 

@@ -1,6 +1,7 @@
 // SystemdDriver: the property set it computes, and what it sends over sd-bus to a fake
 // org.freedesktop.systemd1 (peer to peer, as systemd's /run/systemd/private), checked property by
-// property — name, D-Bus type (as org.freedesktop.systemd1(5) declares it) and value.
+// property — name, D-Bus type (as org.freedesktop.systemd1(5) declares it) and value; and the
+// memory-safe shrink (memory.reclaim first) on a fixture cgroup tree.
 #include "systemd/systemd_driver.h"
 
 #include <signal.h>
@@ -9,16 +10,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cgroups/cgroup_files.h"
+#include "cgroups/cgroupfs_driver.h"
 #include "cgroups/fake_cgroup_driver.h"
+#include "cgroups/hierarchy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
@@ -260,6 +268,205 @@ TEST_F(SystemdDriverBusTest, OneConnectionPerThread) {
   t.join();
   EXPECT_THAT(other, IsOk());
   EXPECT_EQ(fake_->Connections(), 2);
+}
+
+// Memory-safe shrink on a systemd node: the unit's cgroup is a fixture tree (a fake cgroup v2
+// mount in a temp dir) read through a CgroupfsDriver, as on a node; memory.reclaim is written to
+// the cgroup's file, and only then, if usage fits, is SetUnitProperties sent.
+
+// Stands in for the kernel's memory.reclaim: the fixture's memory.current drops by what was
+// asked, down to `unreclaimable` (EAGAIN when it could not free all of it, as the kernel does).
+class KernelReclaimWriter : public cgroups::CgroupFileWriter {
+ public:
+  absl::Status Write(const Target& t, std::string_view value) override {
+    const std::string dir = absl::StrCat(t.mount_dir, t.cgroup_name);
+    log.push_back(absl::StrCat(t.file, "=", cgroups::ToAbsl(value)));
+    if (t.file != cgroups::kMemoryReclaim) return direct_.Write(t, value);
+    const std::string current = dir + "/memory.current";
+    const uint64_t cur = *cgroups::ParseUint(*cgroups::ReadCgroupFile(current));
+    const uint64_t ask = *cgroups::ParseUint(value);
+    uint64_t next = cur > ask ? cur - ask : 0;
+    if (next < unreclaimable) next = unreclaimable;
+    std::ofstream(current) << next << "\n";
+    if (cur - next < ask) {
+      return cgroups::WriteError(dir + "/memory.reclaim", value, EAGAIN);
+    }
+    return direct_.Write(t, value);
+  }
+  std::vector<std::string> log;
+  uint64_t unreclaimable = 0;
+
+ private:
+  cgroups::DirectFileWriter direct_;
+};
+
+// Records every memory.current value the driver reads, to show usage is read again after reclaim.
+class UsageRecordingReader : public cgroups::CgroupDriver {
+ public:
+  explicit UsageRecordingReader(cgroups::CgroupDriver* inner) : inner_(inner) {}
+  absl::StatusOr<cgroups::CgroupState> Read(const std::string& cgroup_path) override {
+    absl::StatusOr<cgroups::CgroupState> s = inner_->Read(cgroup_path);
+    if (s.ok() && s->memory_current_bytes) usages.push_back(*s->memory_current_bytes);
+    return s;
+  }
+  absl::Status Apply(const std::string&, const cgroups::CgroupValues&,
+                     const cgroups::ApplyTarget&) override {
+    return absl::UnimplementedError("read only");
+  }
+  std::vector<uint64_t> usages;
+
+ private:
+  cgroups::CgroupDriver* inner_;
+};
+
+constexpr char kScope[] = "cri-containerd-0123456789ab.scope";
+
+class SystemdDriverShrinkTest : public SystemdDriverBusTest {
+ protected:
+  void SetUp() override {
+    SystemdDriverBusTest::SetUp();
+    if (HasFatalFailure()) return;
+    fake_->AddUnit(kScope, {{"CPUWeight", 39},
+                            {"CPUQuotaPerSecUSec", kInfinity},
+                            {"CPUQuotaPeriodUSec", 100000},
+                            {"MemoryMax", 512 * kMi},
+                            {"TasksMax", kInfinity}});
+    cgroup_root_ = dir_ + "/cgroup";
+    std::filesystem::create_directories(cgroup_root_);
+    WriteFile("cgroup.controllers", "cpu io memory pids\n");
+    WriteFile("swaps", "Filename\tType\tSize\tUsed\tPriority\n");  // no swap
+    for (const std::string& cg : {std::string(kSlicePath), ScopePath()}) {
+      WriteFile(cg + "/memory.max", "max\n");
+      WriteFile(cg + "/memory.current", absl::StrCat(60 * kMi, "\n"));
+      WriteFile(cg + "/memory.reclaim", "");
+      // 10 MiB anonymous, 50 MiB page cache.
+      WriteFile(cg + "/memory.stat",
+                absl::StrCat("anon ", 10 * kMi, "\nfile ", 50 * kMi, "\nactive_file ", 20 * kMi,
+                             "\ninactive_file ", 30 * kMi, "\nslab_reclaimable 0\n"));
+    }
+    absl::StatusOr<cgroups::CgroupLayout> layout = cgroups::DetectLayout(
+        cgroup_root_, absl::StrCat("cgroup2 ", cgroup_root_, " cgroup2 rw 0 0\n"));
+    ASSERT_THAT(layout, IsOk());
+    cgroups::CgroupfsOptions opts;
+    opts.mount_point = cgroup_root_;
+    opts.write_through_libcgroup = false;
+    cgroupfs_ = std::make_unique<cgroups::CgroupfsDriver>(
+        *layout, opts, std::make_unique<cgroups::DirectFileWriter>());
+    usage_reader_ = std::make_unique<UsageRecordingReader>(cgroupfs_.get());
+  }
+  static std::string ScopePath() { return absl::StrCat(kSlicePath, "/", kScope); }
+  void WriteFile(const std::string& rel, const std::string& text) {
+    const std::filesystem::path p =
+        std::filesystem::path(cgroup_root_) / rel.substr(rel[0] == '/' ? 1 : 0);
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+  std::string ReadFile(const std::string& rel) {
+    std::ifstream in(std::filesystem::path(cgroup_root_) / rel.substr(rel[0] == '/' ? 1 : 0));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // A driver over the fixture; `writer_` stays valid while it lives.
+  std::unique_ptr<SystemdDriver> Driver(bool reclaim = true) {
+    SystemdDriverOptions o = Options();
+    o.cgroup_mount_point = cgroup_root_;
+    o.swaps_file = cgroup_root_ + "/swaps";
+    o.memory_shrink.reclaim = reclaim;
+    auto writer = std::make_unique<KernelReclaimWriter>();
+    writer->unreclaimable = 10 * kMi;
+    writer_ = writer.get();
+    return std::make_unique<SystemdDriver>(o, usage_reader_.get(), std::move(writer));
+  }
+  static uint64_t SentMemoryMax(const FakeSystemd::Call& call) {
+    for (const FakeSystemd::Property& p : call.properties) {
+      if (p.name == "MemoryMax") return p.value;
+    }
+    return 0;
+  }
+
+  std::string cgroup_root_;
+  std::unique_ptr<cgroups::CgroupfsDriver> cgroupfs_;
+  std::unique_ptr<UsageRecordingReader> usage_reader_;
+  KernelReclaimWriter* writer_ = nullptr;
+};
+
+TEST_F(SystemdDriverShrinkTest, ReclaimablePageCacheIsReclaimedThenTheUnitIsSet) {
+  for (const bool pod : {true, false}) {
+    SCOPED_TRACE(pod ? "pod slice" : "container scope");
+    usage_reader_->usages.clear();
+    const std::string path = pod ? std::string(kSlicePath) : ScopePath();
+    std::unique_ptr<SystemdDriver> d = Driver();
+    cgroups::CgroupValues v;
+    v.memory_max_bytes = 20 << 20;  // usage 60 MiB, of which 50 MiB page cache
+    const size_t calls_before = fake_->Calls().size();
+    ASSERT_THAT(d->Apply(path, v, {pod ? "" : "app"}), IsOk());
+    // The excess (60 - 20 MiB) plus the guard's 1 MiB slack, written to the cgroup's own file.
+    EXPECT_THAT(writer_->log, ElementsAre(absl::StrCat("memory.reclaim=", 41 * kMi)));
+    EXPECT_EQ(ReadFile(path + "/memory.reclaim"), std::to_string(41 * kMi));
+    // Usage read before and again after the reclaim.
+    EXPECT_THAT(usage_reader_->usages, ElementsAre(60 * kMi, 19 * kMi));
+    std::vector<FakeSystemd::Call> calls = fake_->Calls();
+    ASSERT_EQ(calls.size(), calls_before + 1);
+    EXPECT_EQ(calls.back().unit, pod ? kSlice : kScope);
+    EXPECT_EQ(SentMemoryMax(calls.back()), 20 * kMi);
+    EXPECT_EQ(fake_->Unit(pod ? kSlice : kScope)["MemoryMax"], 20 * kMi);
+  }
+}
+
+TEST_F(SystemdDriverShrinkTest, AnonymousMemoryWithoutSwapIsRefusedWithoutReclaim) {
+  WriteFile(ScopePath() + "/memory.stat", absl::StrCat("anon ", 60 * kMi,
+                                                       "\nfile 0\nactive_file 0\ninactive_file 0\n"
+                                                       "slab_reclaimable 0\n"));
+  std::unique_ptr<SystemdDriver> d = Driver();
+  cgroups::CgroupValues v;
+  v.memory_max_bytes = 20 << 20;
+  EXPECT_THAT(d->Apply(ScopePath(), v, {"app"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "attempting to set container \"app\" memory limit (20971520) below "
+                       "current usage (62914560)"));
+  // Reclaim could free nothing: the cgroup's page cache is left alone.
+  EXPECT_THAT(writer_->log, ::testing::IsEmpty());
+  EXPECT_TRUE(fake_->Calls().empty());
+  EXPECT_EQ(fake_->Unit(kScope)["MemoryMax"], 512 * kMi);
+}
+
+TEST_F(SystemdDriverShrinkTest, WithSwapTheKernelIsAskedAndAFailedReclaimIsRefused) {
+  WriteFile("swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/zram0 partition 1048572 0 100\n");
+  std::unique_ptr<SystemdDriver> d = Driver();
+  writer_->unreclaimable = 60 * kMi;  // the kernel frees nothing
+  cgroups::CgroupValues v;
+  v.memory_max_bytes = 20 << 20;
+  EXPECT_THAT(d->Apply(kSlicePath, v, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "attempting to set pod memory limit (20971520) below current usage "
+                       "(62914560)"));
+  EXPECT_THAT(writer_->log, ElementsAre(absl::StrCat("memory.reclaim=", 41 * kMi)));
+  EXPECT_THAT(usage_reader_->usages, ElementsAre(60 * kMi, 60 * kMi));
+  EXPECT_TRUE(fake_->Calls().empty());
+  EXPECT_EQ(fake_->Unit(kSlice)["MemoryMax"], 1024 * kMi);
+}
+
+TEST_F(SystemdDriverShrinkTest, ReclaimDisabledRefusesWithoutTouchingMemoryReclaim) {
+  std::unique_ptr<SystemdDriver> d = Driver(/*reclaim=*/false);
+  cgroups::CgroupValues v;
+  v.memory_max_bytes = 20 << 20;  // would be reclaimable, but reclaim is off
+  EXPECT_THAT(d->Apply(kSlicePath, v, {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "attempting to set pod memory limit (20971520) below current usage "
+                       "(62914560)"));
+  EXPECT_THAT(writer_->log, ::testing::IsEmpty());
+  EXPECT_EQ(ReadFile(std::string(kSlicePath) + "/memory.reclaim"), "");
+  EXPECT_THAT(usage_reader_->usages, ElementsAre(60 * kMi));
+  EXPECT_TRUE(fake_->Calls().empty());
+}
+
+TEST_F(SystemdDriverShrinkTest, PathsThatEscapeTheMountAreRejected) {
+  std::unique_ptr<SystemdDriver> d = Driver();
+  cgroups::CgroupValues v;
+  v.memory_max_bytes = 20 << 20;
+  EXPECT_THAT(d->Apply(std::string(kSlicePath) + "/../../" + kSlice, v, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("..")));
+  EXPECT_THAT(writer_->log, ::testing::IsEmpty());
+  EXPECT_TRUE(fake_->Calls().empty());
 }
 
 // The default path: a bus daemon (the system bus on a node). A private dbus-daemon with its own
