@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "agent/common/status_macros.h"
+#include "agent/runtime/backoff.h"
+#include "agent/runtime/clock.h"
 #include "cri/call_limiter.h"
 #include "cri/cgroup_path.h"
 #include "cri/cri_errors.h"
@@ -24,8 +26,15 @@ namespace v1 = ::runtime::v1;
 
 // The kubelet's maxMsgSize for the CRI (pkg/kubelet/cri/remote/utils.go): 16 MiB.
 constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
-constexpr absl::Duration kFirstRetryBackoff = absl::Milliseconds(50);
-constexpr absl::Duration kMaxRetryBackoff = absl::Seconds(1);
+
+// UNAVAILABLE retries within one call: 50 ms doubling to 1 s. No jitter: the calls come from one
+// process through one channel, so there is no herd to spread, and the number of attempts that fit
+// the retry window stays predictable. Every call starts over, so reset_after never applies.
+constexpr runtime::BackoffPolicy kUnavailableRetryPolicy{.initial = absl::Milliseconds(50),
+                                                         .factor = 2.0,
+                                                         .cap = absl::Seconds(1),
+                                                         .jitter = 0.0,
+                                                         .reset_after = absl::ZeroDuration()};
 
 absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
@@ -66,7 +75,8 @@ struct GrpcRuntimeClient::Impl {
     }
     absl::Cleanup release = [this] { limiter.Release(); };
     const absl::Time retry_until = std::min(deadline, start + options.unavailable_retry_window);
-    absl::Duration backoff = kFirstRetryBackoff;
+    runtime::Clock* const clock = runtime::RealClock::Default();
+    runtime::Backoff backoff(kUnavailableRetryPolicy, clock, /*seed=*/0);
     while (true) {
       grpc::ClientContext context;
       context.set_deadline(absl::ToChronoTime(deadline));
@@ -79,10 +89,12 @@ struct GrpcRuntimeClient::Impl {
       }
       // The runtime is restarting or the channel is between reconnect attempts: every call here
       // is idempotent, so waiting a little and asking again is safe.
-      if (code == absl::StatusCode::kUnavailable && absl::Now() + backoff < retry_until) {
-        absl::SleepFor(backoff);
-        backoff = std::min(backoff * 2, kMaxRetryBackoff);
-        continue;
+      if (code == absl::StatusCode::kUnavailable) {
+        const absl::Duration delay = backoff.Next();
+        if (clock->Now() + delay < retry_until) {
+          clock->SleepFor(delay);
+          continue;
+        }
       }
       return ClassifyRuntimeError(method, code, status.error_message());
     }

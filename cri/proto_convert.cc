@@ -10,7 +10,7 @@ std::map<std::string, std::string> ToStdMap(const ProtoMap& in) {
 
 }  // namespace
 
-void ToProto(const LinuxResources& in, runtime::v1::LinuxContainerResources* out) {
+void ToProto(const LinuxResources& in, ::runtime::v1::LinuxContainerResources* out) {
   out->set_cpu_period(in.cpu_period);
   out->set_cpu_quota(in.cpu_quota);
   out->set_cpu_shares(in.cpu_shares);
@@ -24,7 +24,7 @@ void ToProto(const LinuxResources& in, runtime::v1::LinuxContainerResources* out
   }
 }
 
-LinuxResources FromProto(const runtime::v1::LinuxContainerResources& in) {
+LinuxResources FromProto(const ::runtime::v1::LinuxContainerResources& in) {
   LinuxResources out;
   out.cpu_period = in.cpu_period();
   out.cpu_quota = in.cpu_quota();
@@ -38,42 +38,43 @@ LinuxResources FromProto(const runtime::v1::LinuxContainerResources& in) {
   return out;
 }
 
-runtime::v1::ContainerState ToProto(ContainerState state) {
+::runtime::v1::ContainerState ToProto(ContainerState state) {
   switch (state) {
     case ContainerState::kCreated:
-      return runtime::v1::CONTAINER_CREATED;
+      return ::runtime::v1::CONTAINER_CREATED;
     case ContainerState::kRunning:
-      return runtime::v1::CONTAINER_RUNNING;
+      return ::runtime::v1::CONTAINER_RUNNING;
     case ContainerState::kExited:
-      return runtime::v1::CONTAINER_EXITED;
+      return ::runtime::v1::CONTAINER_EXITED;
     case ContainerState::kUnknown:
       break;
   }
-  return runtime::v1::CONTAINER_UNKNOWN;
+  return ::runtime::v1::CONTAINER_UNKNOWN;
 }
 
-ContainerState FromProto(runtime::v1::ContainerState state) {
+ContainerState FromProto(::runtime::v1::ContainerState state) {
   switch (state) {
-    case runtime::v1::CONTAINER_CREATED:
+    case ::runtime::v1::CONTAINER_CREATED:
       return ContainerState::kCreated;
-    case runtime::v1::CONTAINER_RUNNING:
+    case ::runtime::v1::CONTAINER_RUNNING:
       return ContainerState::kRunning;
-    case runtime::v1::CONTAINER_EXITED:
+    case ::runtime::v1::CONTAINER_EXITED:
       return ContainerState::kExited;
     default:
       return ContainerState::kUnknown;
   }
 }
 
-runtime::v1::PodSandboxState ToProto(SandboxState state) {
-  return state == SandboxState::kReady ? runtime::v1::SANDBOX_READY : runtime::v1::SANDBOX_NOTREADY;
+::runtime::v1::PodSandboxState ToProto(SandboxState state) {
+  return state == SandboxState::kReady ? ::runtime::v1::SANDBOX_READY
+                                       : ::runtime::v1::SANDBOX_NOTREADY;
 }
 
-SandboxState FromProto(runtime::v1::PodSandboxState state) {
-  return state == runtime::v1::SANDBOX_READY ? SandboxState::kReady : SandboxState::kNotReady;
+SandboxState FromProto(::runtime::v1::PodSandboxState state) {
+  return state == ::runtime::v1::SANDBOX_READY ? SandboxState::kReady : SandboxState::kNotReady;
 }
 
-ContainerInfo FromProto(const runtime::v1::Container& in) {
+ContainerInfo FromProto(const ::runtime::v1::Container& in) {
   ContainerInfo out;
   out.id = in.id();
   out.pod_sandbox_id = in.pod_sandbox_id();
@@ -85,7 +86,7 @@ ContainerInfo FromProto(const runtime::v1::Container& in) {
   return out;
 }
 
-PodSandboxInfo FromProto(const runtime::v1::PodSandbox& in) {
+PodSandboxInfo FromProto(const ::runtime::v1::PodSandbox& in) {
   PodSandboxInfo out;
   out.id = in.id();
   out.name = in.metadata().name();
@@ -98,7 +99,7 @@ PodSandboxInfo FromProto(const runtime::v1::PodSandbox& in) {
   return out;
 }
 
-ContainerStatusInfo FromProto(const runtime::v1::ContainerStatus& in) {
+ContainerStatusInfo FromProto(const ::runtime::v1::ContainerStatus& in) {
   ContainerStatusInfo out;
   out.id = in.id();
   out.name = in.metadata().name();

@@ -9,18 +9,18 @@
 
 namespace resizelet::cri {
 
-void ToProto(const LinuxResources& in, runtime::v1::LinuxContainerResources* out);
-LinuxResources FromProto(const runtime::v1::LinuxContainerResources& in);
+void ToProto(const LinuxResources& in, ::runtime::v1::LinuxContainerResources* out);
+LinuxResources FromProto(const ::runtime::v1::LinuxContainerResources& in);
 
-runtime::v1::ContainerState ToProto(ContainerState state);
-ContainerState FromProto(runtime::v1::ContainerState state);
-runtime::v1::PodSandboxState ToProto(SandboxState state);
-SandboxState FromProto(runtime::v1::PodSandboxState state);
+::runtime::v1::ContainerState ToProto(ContainerState state);
+ContainerState FromProto(::runtime::v1::ContainerState state);
+::runtime::v1::PodSandboxState ToProto(SandboxState state);
+SandboxState FromProto(::runtime::v1::PodSandboxState state);
 
-ContainerInfo FromProto(const runtime::v1::Container& in);
-PodSandboxInfo FromProto(const runtime::v1::PodSandbox& in);
+ContainerInfo FromProto(const ::runtime::v1::Container& in);
+PodSandboxInfo FromProto(const ::runtime::v1::PodSandbox& in);
 // Without the verbose-only fields (cgroups_path, cgroup_dir).
-ContainerStatusInfo FromProto(const runtime::v1::ContainerStatus& in);
+ContainerStatusInfo FromProto(const ::runtime::v1::ContainerStatus& in);
 
 }  // namespace resizelet::cri
 

@@ -39,9 +39,10 @@ deps_host() {
   apt_install containerd runc busybox-static systemd dbus dbus-daemon openssl
 }
 
-# The VM lane: Debian's kernel booted under qemu with a cgroup v2 initramfs.
+# The VM lane: Debian's kernel booted under qemu with a cgroup v2 initramfs; containerd, runc and
+# crun are copied into the guest (scripts/vm/build-initramfs.sh --containerd).
 deps_vm() {
-  apt_install qemu-system-x86 linux-image-amd64 busybox-static cpio gzip crun
+  apt_install qemu-system-x86 linux-image-amd64 busybox-static cpio gzip containerd runc crun
 }
 
 # The Kubernetes lane: the local API server (cpp-httplib over OpenSSL, nlohmann JSON) and the
@@ -49,6 +50,11 @@ deps_vm() {
 deps_kube() {
   apt_install libcpp-httplib-dev nlohmann-json3-dev libssl-dev openssl libcurl4-openssl-dev \
     libyaml-cpp-dev
+}
+
+# The operations surface: promtool (from Debian's prometheus) checks the /metrics exposition.
+deps_obs() {
+  apt_install prometheus
 }
 
 main() {
@@ -62,7 +68,8 @@ main() {
       host) deps_host ;;
       vm) deps_vm ;;
       kube) deps_kube ;;
-      all) deps_build; deps_fuzz; deps_host; deps_vm; deps_kube ;;
+      obs) deps_obs ;;
+      all) deps_build; deps_fuzz; deps_host; deps_vm; deps_kube; deps_obs ;;
       *) echo "install-deps: unknown lane '$lane' (expected build|fuzz|host|vm|kube|all)" >&2; exit 2 ;;
     esac
   done

@@ -13,7 +13,7 @@ namespace resizelet::kube {
 namespace {
 
 struct HeaderCapture {
-  std::optional<Clock::Duration> retry_after;
+  std::optional<absl::Duration> retry_after;
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -25,7 +25,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     std::string value(absl::StripAsciiWhitespace(line.substr(retry_after.size())));
     int seconds = 0;
     if (absl::SimpleAtoi(value, &seconds) && seconds >= 0) {
-      capture->retry_after = std::chrono::seconds(seconds);
+      capture->retry_after = absl::Seconds(seconds);
     }
   }
   return size * n;
@@ -39,9 +39,9 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 struct StreamContext {
   const std::function<bool(std::string_view)>* on_data;
   const std::atomic<bool>* cancel;
-  Clock* clock;
-  Clock::Duration idle_timeout;
-  Clock::TimePoint last_byte;
+  runtime::Clock* clock;
+  absl::Duration idle_timeout;
+  absl::Time last_byte;
   CURL* handle;
   std::string error_body;
   bool stopped_by_callback = false;
@@ -74,9 +74,8 @@ int OnStreamProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
   return 0;
 }
 
-long Millis(Clock::Duration d) {
-  return static_cast<long>(
-      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
+long Millis(absl::Duration d) {
+  return static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
 }
 
 bool Retryable(int code) { return code >= 500 && code != 501; }
@@ -93,7 +92,7 @@ absl::StatusOr<std::unique_ptr<CurlKubeClient>> CurlKubeClient::Create(RestConfi
     auto token = ReadFileToString(config.token_file);
     if (!token.ok()) return token.status();
   }
-  if (options.clock == nullptr) options.clock = RealClock::Get();
+  if (options.clock == nullptr) options.clock = runtime::RealClock::Default();
   return std::unique_ptr<CurlKubeClient>(new CurlKubeClient(std::move(config), options));
 }
 
@@ -122,6 +121,10 @@ CurlKubeClient::~CurlKubeClient() {
   curl_slist_free_all(static_cast<curl_slist*>(connect_to_list_));
 }
 
+runtime::TokenBucket& CurlKubeClient::Bucket(const HttpRequest& request) {
+  return request.request_class == RequestClass::kEvent ? event_bucket_ : bucket_;
+}
+
 int CurlKubeClient::token_reads() const {
   std::lock_guard<std::mutex> lock(mu_);
   return token_reads_;
@@ -130,7 +133,7 @@ int CurlKubeClient::token_reads() const {
 std::string CurlKubeClient::Token(bool force_reload) {
   std::lock_guard<std::mutex> lock(mu_);
   if (config_.token_file.empty()) return token_;
-  const Clock::TimePoint now = clock_->Now();
+  const absl::Time now = clock_->Now();
   if (force_reload || !token_read_at_ || now - *token_read_at_ >= options_.token_reload_interval) {
     auto data = ReadFileToString(config_.token_file);
     ++token_reads_;
@@ -224,7 +227,7 @@ void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::str
 
 absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpRequest& request,
                                                                 const std::string& token,
-                                                                Clock::Duration timeout) {
+                                                                absl::Duration timeout) {
   CURL* curl = static_cast<CURL*>(TakeHandle());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   void* headers = nullptr;
@@ -258,18 +261,19 @@ absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpReques
 }
 
 absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
-  const Clock::TimePoint deadline = clock_->Now() + request.timeout;
-  Backoff backoff(options_.retry_backoff, clock_);
+  const absl::Time deadline = clock_->Now() + request.timeout;
+  runtime::Backoff backoff(options_.retry_backoff, clock_, runtime::RandomSeed());
   bool reloaded_after_401 = false;
   absl::Status last_error = absl::DeadlineExceededError(
       absl::StrCat(request.method, " ", request.path, ": deadline exceeded"));
   std::optional<HttpResponse> last_response;
   while (true) {
-    (request.request_class == RequestClass::kEvent ? event_bucket_ : bucket_).Wait();
-    const Clock::TimePoint now = clock_->Now();
+    // A token that would only come after the deadline is not taken: give up with what we have.
+    if (!Bucket(request).Wait(deadline).ok()) break;
+    const absl::Time now = clock_->Now();
     if (now >= deadline) break;
     auto attempt = Perform(request, Token(false), deadline - now);
-    Clock::Duration delay{};
+    absl::Duration delay = absl::ZeroDuration();
     if (!attempt.ok()) {
       if (absl::IsFailedPrecondition(attempt.status())) return attempt.status();
       last_error = attempt.status();
@@ -283,9 +287,8 @@ absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
         continue;
       }
       if (attempt->code == 429) {
-        delay = std::min(attempt->retry_after.value_or(std::chrono::seconds(1)),
-                         options_.max_retry_after);
-        if (delay <= Clock::Duration::zero()) delay = backoff.Next();
+        delay = std::min(attempt->retry_after.value_or(absl::Seconds(1)), options_.max_retry_after);
+        if (delay <= absl::ZeroDuration()) delay = backoff.Next();
       } else if (Retryable(attempt->code)) {
         delay = attempt->retry_after.value_or(backoff.Next());
       } else {
@@ -301,10 +304,13 @@ absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
 
 absl::StatusOr<int> CurlKubeClient::Stream(const HttpRequest& request,
                                            const std::function<bool(std::string_view)>& on_data,
-                                           Clock::Duration idle_timeout,
+                                           absl::Duration idle_timeout,
                                            const std::atomic<bool>* cancel,
                                            std::string* error_body) {
-  (request.request_class == RequestClass::kEvent ? event_bucket_ : bucket_).Wait();
+  if (!Bucket(request).Wait(clock_->Now() + request.timeout).ok()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("watch ", request.path, ": rate limited past the request timeout"));
+  }
   CURL* curl = static_cast<CURL*>(TakeHandle());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   void* headers = nullptr;
@@ -324,9 +330,9 @@ absl::StatusOr<int> CurlKubeClient::Stream(const HttpRequest& request,
   if (error_body != nullptr) *error_body = std::move(ctx.error_body);
   if (code == 401 && !config_.token_file.empty()) Token(true);
   if (ctx.stalled) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "watch ", request.path, ": no data for ",
-        std::chrono::duration_cast<std::chrono::seconds>(idle_timeout).count(), "s, restarting"));
+    return absl::DeadlineExceededError(absl::StrCat("watch ", request.path, ": no data for ",
+                                                    absl::FormatDuration(idle_timeout),
+                                                    ", restarting"));
   }
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("watch cancelled");
   if (rc != CURLE_OK && !ctx.stopped_by_callback) {

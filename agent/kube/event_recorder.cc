@@ -12,8 +12,8 @@ std::string EventsPath(const PodRef& pod) {
 
 }  // namespace
 
-EventRecorder::EventRecorder(KubeClient* client, Clock* clock, std::string host,
-                             std::string component, Clock::Duration aggregation_window)
+EventRecorder::EventRecorder(KubeClient* client, runtime::Clock* clock, std::string host,
+                             std::string component, absl::Duration aggregation_window)
     : client_(client),
       clock_(clock),
       host_(std::move(host)),
@@ -22,11 +22,10 @@ EventRecorder::EventRecorder(KubeClient* client, Clock* clock, std::string host,
 
 absl::Status EventRecorder::Create(const PodRef& pod, std::string_view type,
                                    std::string_view reason, std::string_view message, Seen& seen) {
-  const auto wall = clock_->WallNow();
+  const absl::Time wall = clock_->Now();
   // client-go names events <object>.<unix nanos in hex>; strictly increasing here so that two
   // events in the same clock tick do not collide.
-  int64_t nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count();
+  int64_t nanos = absl::ToUnixNanos(wall);
   if (nanos <= last_name_nanos_) nanos = last_name_nanos_ + 1;
   last_name_nanos_ = nanos;
   EventFields e;
@@ -60,7 +59,7 @@ absl::Status EventRecorder::Record(const PodRef& pod, std::string_view type,
                                        std::string(reason), "\x1f", std::string(message));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = seen_.find(key);
-  const Clock::TimePoint now = clock_->Now();
+  const absl::Time now = clock_->Now();
   if (it == seen_.end() || now - it->second.last > window_) {
     if (seen_.size() >= kMaxRemembered) seen_.clear();
     Seen fresh;
@@ -73,7 +72,7 @@ absl::Status EventRecorder::Record(const PodRef& pod, std::string_view type,
   request.method = "PATCH";
   request.path = absl::StrCat(EventsPath(pod), "/", UrlEncode(seen.name));
   request.content_type = "application/strategic-merge-patch+json";
-  request.body = EventRepeatPatch(seen.count + 1, Rfc3339(clock_->WallNow()));
+  request.body = EventRepeatPatch(seen.count + 1, Rfc3339(clock_->Now()));
   request.request_class = RequestClass::kEvent;
   auto response = client_->Do(request);
   if (!response.ok()) return response.status();

@@ -12,8 +12,10 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "agent/kube/kube_client.h"
 #include "agent/kube/patch_bodies.h"
+#include "agent/runtime/clock.h"
 
 namespace resizelet::kube {
 
@@ -22,9 +24,10 @@ inline constexpr char kEventWarning[] = "Warning";
 
 class EventRecorder {
  public:
-  EventRecorder(KubeClient* client, Clock* clock, std::string host,
+  // `clock` (not owned) dates the events and measures the aggregation window.
+  EventRecorder(KubeClient* client, runtime::Clock* clock, std::string host,
                 std::string component = "resizelet",
-                Clock::Duration aggregation_window = std::chrono::minutes(10));
+                absl::Duration aggregation_window = absl::Minutes(10));
 
   absl::Status Record(const PodRef& pod, std::string_view type, std::string_view reason,
                       std::string_view message);
@@ -34,17 +37,17 @@ class EventRecorder {
     std::string name;
     std::string first_timestamp;
     int count = 0;
-    Clock::TimePoint last;
+    absl::Time last;
   };
   absl::Status Create(const PodRef& pod, std::string_view type, std::string_view reason,
                       std::string_view message, Seen& seen);
 
   static constexpr size_t kMaxRemembered = 4096;
   KubeClient* const client_;
-  Clock* const clock_;
+  runtime::Clock* const clock_;
   const std::string host_;
   const std::string component_;
-  const Clock::Duration window_;
+  const absl::Duration window_;
   std::mutex mu_;
   std::map<std::string, Seen> seen_;
   int64_t last_name_nanos_ = 0;

@@ -4,14 +4,13 @@
 #define RESIZELET_AGENT_KUBE_KUBE_CLIENT_H_
 
 #include <atomic>
-#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "agent/kube/clock.h"
+#include "absl/time/time.h"
 
 namespace resizelet::kube {
 
@@ -24,7 +23,7 @@ struct HttpRequest {
   std::string content_type;
   std::string body;
   // The whole request, retries included, must finish within this.
-  Clock::Duration timeout = std::chrono::seconds(30);
+  absl::Duration timeout = absl::Seconds(30);
   RequestClass request_class = RequestClass::kDefault;
 };
 
@@ -49,7 +48,7 @@ class KubeClient {
   // no byte arrives for `idle_timeout` (a stalled watch), Cancelled when `*cancel` turns true.
   virtual absl::StatusOr<int> Stream(const HttpRequest& request,
                                      const std::function<bool(std::string_view)>& on_data,
-                                     Clock::Duration idle_timeout, const std::atomic<bool>* cancel,
+                                     absl::Duration idle_timeout, const std::atomic<bool>* cancel,
                                      std::string* error_body) = 0;
 };
 

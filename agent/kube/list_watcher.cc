@@ -1,5 +1,6 @@
 #include "agent/kube/list_watcher.h"
 
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/match.h"
@@ -8,13 +9,13 @@
 
 namespace resizelet::kube {
 
-ListWatcher::ListWatcher(KubeClient* client, Clock* clock, ListWatchSink* sink,
+ListWatcher::ListWatcher(KubeClient* client, runtime::Clock* clock, ListWatchSink* sink,
                          ListWatchOptions options)
     : client_(client),
       clock_(clock),
       sink_(sink),
       options_(std::move(options)),
-      backoff_(options_.backoff, clock) {}
+      backoff_(options_.backoff, clock, runtime::RandomSeed()) {}
 
 std::string ListWatcher::resource_version() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -31,12 +32,13 @@ void ListWatcher::SetError(absl::Status s) {
   last_error_ = std::move(s);
 }
 
-void ListWatcher::Sleep(Clock::Duration d, const std::atomic<bool>& stop) {
-  const Clock::TimePoint until = clock_->Now() + d;
+void ListWatcher::Sleep(absl::Duration d, const std::atomic<bool>& stop) {
+  // In slices of at most 100 ms so that Run() notices `stop` promptly.
+  const absl::Time until = clock_->Now() + d;
   while (!stop.load()) {
-    const Clock::TimePoint now = clock_->Now();
+    const absl::Time now = clock_->Now();
     if (now >= until) return;
-    clock_->SleepFor(std::min<Clock::Duration>(until - now, std::chrono::milliseconds(100)));
+    clock_->SleepUntil(std::min(until, now + absl::Milliseconds(100)));
   }
 }
 
@@ -75,17 +77,15 @@ ListWatcher::WatchEnd ListWatcher::Watch(const std::atomic<bool>& stop) {
   // client-go's reflector: a random timeout in [min, 2*min) so that watches do not all end at once.
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto span = options_.max_watch_timeout - options_.min_watch_timeout;
-  const auto timeout = options_.min_watch_timeout +
-                       std::chrono::duration_cast<Clock::Duration>(
-                           span * std::uniform_real_distribution<double>(0.0, 1.0)(rng));
-  const int64_t timeout_seconds =
-      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+  const absl::Duration timeout =
+      options_.min_watch_timeout + span * std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  const int64_t timeout_seconds = std::max<int64_t>(1, absl::ToInt64Seconds(timeout));
   HttpRequest request;
   request.path =
       absl::StrCat(options_.list_path, absl::StrContains(options_.list_path, "?") ? "&" : "?",
                    "watch=1&allowWatchBookmarks=true&resourceVersion=", resource_version(),
                    "&timeoutSeconds=", timeout_seconds);
-  request.timeout = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(30);
+  request.timeout = absl::Seconds(timeout_seconds) + absl::Seconds(30);
 
   WatchFramer framer;
   WatchEnd end = WatchEnd::kRewatch;

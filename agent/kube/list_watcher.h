@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "agent/kube/backoff.h"
+#include "absl/time/time.h"
 #include "agent/kube/kube_client.h"
 #include "agent/kube/watch_frame.h"
+#include "agent/runtime/backoff.h"
+#include "agent/runtime/clock.h"
 
 namespace resizelet::kube {
 
@@ -34,14 +36,14 @@ class ListWatchSink {
 struct ListWatchOptions {
   // The collection with its selector, e.g. "/api/v1/pods?fieldSelector=spec.nodeName%3Dn1".
   std::string list_path;
-  Clock::Duration min_watch_timeout = std::chrono::minutes(5);
-  Clock::Duration max_watch_timeout = std::chrono::minutes(10);
+  absl::Duration min_watch_timeout = absl::Minutes(5);
+  absl::Duration max_watch_timeout = absl::Minutes(10);
   // No byte (not even a bookmark) for this long: the stream is dead.
-  Clock::Duration idle_timeout = std::chrono::minutes(3);
-  Clock::Duration list_timeout = std::chrono::seconds(60);
+  absl::Duration idle_timeout = absl::Minutes(3);
+  absl::Duration list_timeout = absl::Seconds(60);
   // Items per list page (`limit`); 0 lists in one response.
   int page_size = 500;
-  BackoffPolicy backoff;
+  runtime::BackoffPolicy backoff = runtime::ReflectorBackoffPolicy();
 };
 
 struct ListWatchStats {
@@ -55,7 +57,10 @@ struct ListWatchStats {
 
 class ListWatcher {
  public:
-  ListWatcher(KubeClient* client, Clock* clock, ListWatchSink* sink, ListWatchOptions options);
+  // `clock` (not owned) paces the backoff and the waits; the backoff's jitter is seeded from the
+  // OS so that nodes restarted together do not re-list in lockstep.
+  ListWatcher(KubeClient* client, runtime::Clock* clock, ListWatchSink* sink,
+              ListWatchOptions options);
 
   // Runs until `stop` turns true (checked at least every 100 ms of waiting and by the stream).
   void Run(const std::atomic<bool>& stop);
@@ -69,14 +74,14 @@ class ListWatcher {
   enum class WatchEnd { kRewatch, kRelist, kBackoff };
   absl::Status List();
   WatchEnd Watch(const std::atomic<bool>& stop);
-  void Sleep(Clock::Duration d, const std::atomic<bool>& stop);
+  void Sleep(absl::Duration d, const std::atomic<bool>& stop);
   void SetError(absl::Status s);
 
   KubeClient* const client_;
-  Clock* const clock_;
+  runtime::Clock* const clock_;
   ListWatchSink* const sink_;
   const ListWatchOptions options_;
-  Backoff backoff_;
+  runtime::Backoff backoff_;
   ListWatchStats stats_;
   std::atomic<bool> synced_{false};
   mutable std::mutex mu_;

@@ -1,7 +1,6 @@
 #include "agent/kube/patch_bodies.h"
 
 #include <cctype>
-#include <ctime>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -70,13 +69,9 @@ std::string JsonQuote(std::string_view s) {
   return out;
 }
 
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+std::string Rfc3339(absl::Time t) {
+  // Seconds precision, truncated like Go's time.Time.Format(time.RFC3339) for metav1.Time.
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
 std::string ResizeConditionsPatch(const PodRef& pod, const ResizeConditions& conditions,

@@ -5,13 +5,13 @@
 #ifndef RESIZELET_AGENT_KUBE_PATCH_BODIES_H_
 #define RESIZELET_AGENT_KUBE_PATCH_BODIES_H_
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "agent/api/objects.h"
 
 namespace resizelet::kube {
@@ -42,7 +42,7 @@ struct ResizeConditions {
 std::string JsonQuote(std::string_view s);
 
 // RFC 3339 UTC, seconds precision.
-std::string Rfc3339(std::chrono::system_clock::time_point t);
+std::string Rfc3339(absl::Time t);
 
 // `{"metadata":{"uid":...},"status":{"conditions":[...]}}` for
 // application/strategic-merge-patch+json: conditions merge by `type`, so other owners' conditions

@@ -24,8 +24,8 @@ std::string NodeListPath(const std::string& node_name) {
   return absl::StrCat("/api/v1/nodes?fieldSelector=", UrlEncode("metadata.name=" + node_name));
 }
 
-PodSource::PodSource(KubeClient* client, Clock* clock, std::string node_name, PodCache* cache,
-                     Callback on_change, ListWatchOptions options)
+PodSource::PodSource(KubeClient* client, runtime::Clock* clock, std::string node_name,
+                     PodCache* cache, Callback on_change, ListWatchOptions options)
     : cache_(cache),
       on_change_(std::move(on_change)),
       watcher_(client, clock, this, WithPath(std::move(options), PodListPath(node_name))) {}
@@ -69,8 +69,8 @@ absl::Status PodSource::Apply(WatchEventType type, std::string_view object_json)
   return absl::OkStatus();
 }
 
-NodeSource::NodeSource(KubeClient* client, Clock* clock, std::string node_name, Callback on_change,
-                       ListWatchOptions options)
+NodeSource::NodeSource(KubeClient* client, runtime::Clock* clock, std::string node_name,
+                       Callback on_change, ListWatchOptions options)
     : node_name_(node_name),
       on_change_(std::move(on_change)),
       watcher_(client, clock, this, WithPath(std::move(options), NodeListPath(node_name))) {}

@@ -26,7 +26,7 @@ class PodSource : public ListWatchSink {
  public:
   using Callback = std::function<void(const PodChange&)>;
   // `options.list_path` is filled in from `node_name`.
-  PodSource(KubeClient* client, Clock* clock, std::string node_name, PodCache* cache,
+  PodSource(KubeClient* client, runtime::Clock* clock, std::string node_name, PodCache* cache,
             Callback on_change, ListWatchOptions options = {});
   ~PodSource() override;
 
@@ -49,7 +49,7 @@ class PodSource : public ListWatchSink {
 class NodeSource : public ListWatchSink {
  public:
   using Callback = std::function<void(const std::optional<api::Node>&)>;
-  NodeSource(KubeClient* client, Clock* clock, std::string node_name, Callback on_change,
+  NodeSource(KubeClient* client, runtime::Clock* clock, std::string node_name, Callback on_change,
              ListWatchOptions options = {});
   ~NodeSource() override;
 

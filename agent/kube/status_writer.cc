@@ -7,8 +7,7 @@ namespace resizelet::kube {
 absl::Status PodStatusWriter::PatchResizeConditions(const PodRef& pod,
                                                     const ResizeConditions& conditions,
                                                     const std::vector<api::PodCondition>& current) {
-  return PatchStatus(pod,
-                     ResizeConditionsPatch(pod, conditions, current, Rfc3339(clock_->WallNow())));
+  return PatchStatus(pod, ResizeConditionsPatch(pod, conditions, current, Rfc3339(clock_->Now())));
 }
 
 absl::Status PodStatusWriter::PatchLegacyResize(const PodRef& pod, std::string_view value) {

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "agent/kube/kube_client.h"
 #include "agent/kube/patch_bodies.h"
+#include "agent/runtime/clock.h"
 
 namespace resizelet::kube {
 
@@ -19,8 +21,9 @@ inline constexpr char kStrategicMergePatch[] = "application/strategic-merge-patc
 
 class PodStatusWriter {
  public:
-  PodStatusWriter(KubeClient* client, Clock* clock,
-                  Clock::Duration timeout = std::chrono::seconds(30))
+  // `clock` (not owned) dates condition transitions; `timeout` bounds each patch, retries included.
+  PodStatusWriter(KubeClient* client, runtime::Clock* clock,
+                  absl::Duration timeout = absl::Seconds(30))
       : client_(client), clock_(clock), timeout_(timeout) {}
 
   // `current` are the pod's conditions as last seen (to keep lastTransitionTime).
@@ -33,8 +36,8 @@ class PodStatusWriter {
   absl::Status PatchStatus(const PodRef& pod, std::string body);
 
   KubeClient* const client_;
-  Clock* const clock_;
-  const Clock::Duration timeout_;
+  runtime::Clock* const clock_;
+  const absl::Duration timeout_;
 };
 
 }  // namespace resizelet::kube

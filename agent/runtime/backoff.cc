@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace resizelet::runtime {
 namespace {
@@ -10,6 +11,11 @@ namespace {
 absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 }  // namespace
+
+uint64_t RandomSeed() {
+  std::random_device device;
+  return (uint64_t{device()} << 32) ^ device();
+}
 
 Backoff::Backoff(BackoffPolicy policy, const Clock* clock, uint64_t seed)
     : policy_(policy), clock_(clock), rng_state_(seed) {}

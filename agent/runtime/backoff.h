@@ -34,8 +34,13 @@ struct BackoffPolicy {
 // jittered, reset after 2 min of health: NewExponentialBackoffManager in reflector.go).
 inline BackoffPolicy ReflectorBackoffPolicy() { return BackoffPolicy{}; }
 
-// Jittered exponential backoff for one operation (a watch reconnect, a retried call).
-// Deterministic for a given seed and sequence of clock readings. Not thread-safe: one owner.
+// A seed from the OS entropy source, for production backoffs: processes restarted together must
+// not retry in lockstep. Tests pass fixed seeds instead.
+uint64_t RandomSeed();
+
+// Jittered exponential backoff for one operation (a watch reconnect, a retried API request, a
+// runtime call retried on UNAVAILABLE). Deterministic for a given seed and sequence of clock
+// readings. Not thread-safe: one owner.
 class Backoff {
  public:
   Backoff(BackoffPolicy policy, const Clock* clock, uint64_t seed);

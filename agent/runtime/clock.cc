@@ -1,14 +1,17 @@
 #include "agent/runtime/clock.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <utility>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 namespace resizelet::runtime {
 
 void Clock::SleepUntil(absl::Time deadline) {
+  if (Now() >= deadline) return;
   absl::Notification reached;
   Schedule(deadline, [&reached] { reached.Notify(); });
   reached.WaitForNotification();
@@ -90,34 +93,67 @@ void TimerTable::Wake() {
 }
 
 struct RealClock::Thread {
+  std::once_flag started;
   std::atomic<bool> stop{false};
   std::thread thread;
 };
 
-RealClock::RealClock() : thread_(std::make_unique<Thread>()) {
-  thread_->thread = std::thread([this] {
-    while (!thread_->stop.load()) {
-      if (timers_.RunOneDue(absl::Now())) continue;
-      // Read the generation before the due time: a timer added in between changes the
-      // generation, so the wait below returns at once instead of missing it.
-      const uint64_t seen = timers_.Generation();
-      if (thread_->stop.load()) break;
-      timers_.WaitForChange(seen, timers_.NextDue());
-    }
-  });
-}
+RealClock::RealClock() : thread_(std::make_unique<Thread>()) {}
 
 RealClock::~RealClock() {
   thread_->stop.store(true);
   timers_.Wake();
-  thread_->thread.join();
+  if (thread_->thread.joinable()) thread_->thread.join();
+}
+
+RealClock* RealClock::Default() {
+  static RealClock* const clock = new RealClock();
+  return clock;
 }
 
 Clock::TimerId RealClock::Schedule(absl::Time when, std::function<void()> fn) {
+  std::call_once(thread_->started, [this] {
+    thread_->thread = std::thread([this] {
+      while (!thread_->stop.load()) {
+        if (timers_.RunOneDue(absl::Now())) continue;
+        // Read the generation before the due time: a timer added in between changes the
+        // generation, so the wait below returns at once instead of missing it.
+        const uint64_t seen = timers_.Generation();
+        if (thread_->stop.load()) break;
+        timers_.WaitForChange(seen, timers_.NextDue());
+      }
+    });
+  });
   return timers_.Add(when, std::move(fn));
 }
 
-SimulatedClock::SimulatedClock(absl::Time start) : now_(start) {}
+void RealClock::SleepUntil(absl::Time deadline) {
+  // absl::SleepFor may return early on a signal; loop until the deadline really passed.
+  for (absl::Time now = absl::Now(); now < deadline; now = absl::Now()) {
+    absl::SleepFor(deadline - now);
+  }
+}
+
+SimulatedClock::SimulatedClock(absl::Time start, SleepMode mode)
+    : mode_(mode), now_(start), slept_(absl::ZeroDuration()) {}
+
+void SimulatedClock::SleepUntil(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (deadline <= now_) return;
+    slept_ += deadline - now_;
+  }
+  if (mode_ == SleepMode::kAdvanceOnSleep) {
+    AdvanceTo(deadline);
+  } else {
+    Clock::SleepUntil(deadline);
+  }
+}
+
+absl::Duration SimulatedClock::TotalSlept() const {
+  absl::MutexLock lock(&mu_);
+  return slept_;
+}
 
 absl::Time SimulatedClock::Now() const {
   absl::MutexLock lock(&mu_);

@@ -1,6 +1,7 @@
-// Time and timers for everything that waits. Production code uses RealClock; tests use
-// SimulatedClock and move time forward explicitly, so no test sleeps to wait for a timer
-// (docs/testing.md, "Rules").
+// Time and timers for everything that waits: the engine, the API client and the CRI client all
+// read time and sleep through a Clock. Production code uses RealClock (RealClock::Default() when
+// no owner is at hand); tests use SimulatedClock and move time forward explicitly, or let
+// sleepers move it, so no test sleeps to wait for a timer (docs/testing.md, "Rules").
 #ifndef RESIZELET_AGENT_RUNTIME_CLOCK_H_
 #define RESIZELET_AGENT_RUNTIME_CLOCK_H_
 
@@ -42,9 +43,10 @@ class Clock {
   virtual TimerId Schedule(absl::Time when, std::function<void()> fn) = 0;
   virtual bool Cancel(TimerId id) = 0;
 
-  // Blocks the caller until Now() >= deadline. On a SimulatedClock this returns only once
-  // another thread advances time past `deadline`.
-  void SleepUntil(absl::Time deadline);
+  // Blocks the caller until Now() >= deadline; returns at once when it already is. Must not be
+  // called from a timer callback. The default waits for a timer on this clock; RealClock sleeps
+  // the calling thread, SimulatedClock waits for Advance() or moves time itself (SleepMode).
+  virtual void SleepUntil(absl::Time deadline);
   void SleepFor(absl::Duration d) { SleepUntil(Now() + d); }
 };
 
@@ -89,9 +91,10 @@ class TimerTable {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// The system clock; timers fire on one dedicated thread, started at construction and joined at
-// destruction. Pending timers are dropped then, so every SleepUntil() on it must have returned
-// and every timer owner must have cancelled before the clock is destroyed.
+// The system clock. Timers fire on one dedicated thread, started by the first Schedule() and
+// joined at destruction; pending timers are dropped then, so every timer owner must have
+// cancelled before the clock is destroyed. SleepUntil() sleeps the calling thread and needs no
+// timer, so a clock that is only slept on never starts its thread.
 class RealClock final : public Clock {
  public:
   RealClock();
@@ -99,9 +102,14 @@ class RealClock final : public Clock {
   RealClock(const RealClock&) = delete;
   RealClock& operator=(const RealClock&) = delete;
 
+  // One process-wide instance for code that is not handed a clock (the CRI client's retries, an
+  // API client built with no clock). Never destroyed, so it may be used during exit.
+  static RealClock* Default();
+
   absl::Time Now() const override { return absl::Now(); }
   TimerId Schedule(absl::Time when, std::function<void()> fn) override;
   bool Cancel(TimerId id) override { return timers_.Cancel(id); }
+  void SleepUntil(absl::Time deadline) override;
 
  private:
   struct Thread;
@@ -109,17 +117,37 @@ class RealClock final : public Clock {
   std::unique_ptr<Thread> thread_;
 };
 
-// A clock that moves only when told to. Timers fire on the thread that calls Advance(), in due
-// order, each with Now() equal to its due time.
+// What SleepUntil() does on a SimulatedClock.
+enum class SleepMode {
+  // The sleeper blocks until another thread advances time past its deadline: for tests that
+  // step a worker through its waits.
+  kWaitForAdvance,
+  // The sleeper advances the clock to its deadline itself (firing the timers due on the way) and
+  // returns: for tests of code that sleeps inline (retry loops, rate limiters) where the test
+  // checks how long it slept rather than stepping it. Concurrent sleepers are serialized.
+  kAdvanceOnSleep,
+};
+
+// A clock that moves only when told to (Advance, or a sleeper in kAdvanceOnSleep mode). Timers
+// fire on the thread that moves time, in due order, each with Now() equal to its due time.
 class SimulatedClock final : public Clock {
  public:
-  explicit SimulatedClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000));
+  static constexpr absl::Time kDefaultStart = absl::FromUnixSeconds(1'700'000'000);
+
+  explicit SimulatedClock(absl::Time start = kDefaultStart,
+                          SleepMode mode = SleepMode::kWaitForAdvance);
+  explicit SimulatedClock(SleepMode mode) : SimulatedClock(kDefaultStart, mode) {}
 
   absl::Time Now() const override ABSL_LOCKS_EXCLUDED(mu_);
   TimerId Schedule(absl::Time when, std::function<void()> fn) override {
     return timers_.Add(when, std::move(fn));
   }
   bool Cancel(TimerId id) override { return timers_.Cancel(id); }
+  void SleepUntil(absl::Time deadline) override ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The sum of every SleepUntil()'s remaining time when it was called: what a retry loop or a
+  // rate limiter waited in total.
+  absl::Duration TotalSlept() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Moves time forward by `d` (>= 0), firing every timer that becomes due, including timers
   // those callbacks schedule within the interval. Advance(absl::ZeroDuration()) fires timers
@@ -136,8 +164,10 @@ class SimulatedClock final : public Clock {
   }
 
  private:
+  const SleepMode mode_;
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
+  absl::Duration slept_ ABSL_GUARDED_BY(mu_);
   // Serializes Advance() calls so time never runs backwards under concurrent advancers.
   absl::Mutex advance_mu_;
   TimerTable timers_;

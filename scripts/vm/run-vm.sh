@@ -2,19 +2,32 @@
 # Boots Debian's kernel under qemu (TCG) with an initramfs holding the given test programs and
 # reports their result. Exit status 0 only when the guest printed "RESIZELET-VM: PASS".
 # Missing qemu or kernel is a failure, never a skip.
-# Usage: run-vm.sh [--timeout SECONDS] [--filter GTEST_FILTER] PROGRAM [PROGRAM...]
+# Usage: run-vm.sh [--timeout SECONDS] [--filter GTEST_FILTER] [--memory MIB] [--containerd]
+#                  [--file SRC:DST]... [--env KEY=VALUE]... PROGRAM [PROGRAM...]
+#   --containerd   containerd, runc and crun in the guest (build-initramfs.sh --containerd);
+#                  the memory default becomes 2048 MiB
+#   --file         copied into the initramfs (build-initramfs.sh --file)
+#   --env          a kernel command-line word, which reaches /init and the programs as environment
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 timeout_s=110
 filter=
+memory_mib=
+build_opts=()
+env_words=()
 while (($#)); do
   case $1 in
     --timeout) timeout_s=$2; shift 2 ;;
     --filter) filter=$2; shift 2 ;;
+    --memory) memory_mib=$2; shift 2 ;;
+    --containerd) build_opts+=(--containerd); memory_mib=${memory_mib:-2048}; shift ;;
+    --file) build_opts+=(--file "$2"); shift 2 ;;
+    --env) env_words+=("$2"); shift 2 ;;
     *) break ;;
   esac
 done
+memory_mib=${memory_mib:-512}
 if (($# == 0)); then
   echo "usage: $0 [--timeout S] [--filter F] PROGRAM..." >&2
   exit 2
@@ -34,14 +47,15 @@ kver=${kernel#/boot/vmlinuz-}
 
 work=$(mktemp -d /tmp/resizelet-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$here/build-initramfs.sh" "$work/initramfs.cpio.gz" "$kver" "$@"
+"$here/build-initramfs.sh" ${build_opts[@]+"${build_opts[@]}"} "$work/initramfs.cpio.gz" "$kver" "$@"
 
 append="console=ttyS0 quiet panic=-1 psi=1"
 [[ -n $filter ]] && append+=" RESIZELET_GTEST_FILTER=$filter"
+for w in ${env_words[@]+"${env_words[@]}"}; do append+=" $w"; done
 
 start=$(date +%s)
 set +e
-timeout --kill-after=5 "$timeout_s" "$qemu" -accel tcg -nographic -no-reboot -m 512 -smp 2 \
+timeout --kill-after=5 "$timeout_s" "$qemu" -accel tcg -nographic -no-reboot -m "$memory_mib" -smp 2 \
   -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "$append" \
   </dev/null 2>&1 | tr -d '\r' | tee "$work/console.log"
 qemu_rc=${PIPESTATUS[0]}
@@ -49,7 +63,7 @@ set -e
 elapsed=$(($(date +%s) - start))
 
 if grep -q '^RESIZELET-VM: PASS' "$work/console.log"; then
-  echo "run-vm: PASS in ${elapsed}s (kernel $kver)"
+  echo "run-vm: PASS in ${elapsed}s (kernel $kver, initramfs $(($(stat -c %s "$work/initramfs.cpio.gz") >> 20)) MiB)"
   exit 0
 fi
 if ((qemu_rc == 124 || qemu_rc == 137)); then

@@ -234,7 +234,6 @@ struct ApiServer::Impl {
     RequestRecord record{req.method, req.path, "", req.get_header_value("Content-Type"), "", 0};
     size_t q = req.target.find('?');
     if (q != std::string::npos) record.query = req.target.substr(q + 1);
-    record.body = req.body.substr(0, 4096);
     const std::string auth = req.get_header_value("Authorization");
     const std::string bearer =
         absl::StartsWith(auth, "Bearer ") ? std::string(auth.substr(7)) : std::string();
@@ -278,10 +277,13 @@ struct ApiServer::Impl {
     return httplib::Server::HandlerResponse::Unhandled;
   }
 
-  void Logged(const httplib::Request&, const httplib::Response& res) {
+  void Logged(const httplib::Request& req, const httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
-    if (current_log_index < log.size() && log[current_log_index].status == 0) {
-      log[current_log_index].status = res.status;
+    if (current_log_index < log.size()) {
+      RequestRecord& record = log[current_log_index];
+      if (record.status == 0) record.status = res.status;
+      // The body is read after pre-routing, so it is recorded here.
+      if (record.body.empty()) record.body = req.body.substr(0, 4096);
     }
     current_log_index = static_cast<size_t>(-1);
   }

@@ -26,7 +26,7 @@ struct FakeContainer {
   std::string sandbox_id;
   std::string name;
   std::map<std::string, std::string> labels;
-  runtime::v1::ContainerState state = runtime::v1::CONTAINER_RUNNING;
+  ::runtime::v1::ContainerState state = ::runtime::v1::CONTAINER_RUNNING;
   LinuxResources resources;
   int64_t memory_usage_bytes = 0;  // an update below this fails like runc on cgroup v1
   std::string verbose_info;        // the "info" JSON of a verbose ContainerStatus
@@ -55,14 +55,14 @@ class FakeRuntime {
   // What Version reports as runtime_version ("1.0.0" until set).
   void SetRuntimeVersion(const std::string& version);
   // What RuntimeConfig answers: UNIMPLEMENTED until set.
-  void SetCgroupDriver(runtime::v1::CgroupDriver driver);
+  void SetCgroupDriver(::runtime::v1::CgroupDriver driver);
 
   int Count(const std::string& method);
   // Calls that named this container, across methods.
   int CountFor(const std::string& container_id);
-  runtime::v1::ListContainersRequest last_list_containers();
-  runtime::v1::ListPodSandboxRequest last_list_sandboxes();
-  runtime::v1::UpdateContainerResourcesRequest last_update();
+  ::runtime::v1::ListContainersRequest last_list_containers();
+  ::runtime::v1::ListPodSandboxRequest last_list_sandboxes();
+  ::runtime::v1::UpdateContainerResourcesRequest last_update();
 
   class Service;
 
@@ -77,17 +77,17 @@ class FakeRuntime {
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex mu_;
-  std::map<std::string, runtime::v1::PodSandbox> sandboxes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ::runtime::v1::PodSandbox> sandboxes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, FakeContainer> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> counts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> counts_for_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::pair<grpc::Status, int>> failures_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> blocked_ ABSL_GUARDED_BY(mu_);
-  std::optional<runtime::v1::CgroupDriver> cgroup_driver_ ABSL_GUARDED_BY(mu_);
+  std::optional<::runtime::v1::CgroupDriver> cgroup_driver_ ABSL_GUARDED_BY(mu_);
   std::string runtime_version_ ABSL_GUARDED_BY(mu_) = "1.0.0";
-  runtime::v1::ListContainersRequest last_list_containers_ ABSL_GUARDED_BY(mu_);
-  runtime::v1::ListPodSandboxRequest last_list_sandboxes_ ABSL_GUARDED_BY(mu_);
-  runtime::v1::UpdateContainerResourcesRequest last_update_ ABSL_GUARDED_BY(mu_);
+  ::runtime::v1::ListContainersRequest last_list_containers_ ABSL_GUARDED_BY(mu_);
+  ::runtime::v1::ListPodSandboxRequest last_list_sandboxes_ ABSL_GUARDED_BY(mu_);
+  ::runtime::v1::UpdateContainerResourcesRequest last_update_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace resizelet::cri::testing

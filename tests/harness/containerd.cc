@@ -51,6 +51,16 @@ required_plugins = ["io.containerd.grpc.v1.cri"]
     conf_dir = "$0/cni/conf"
 )";
 
+// One more handler for the CRI plugin: $0 work dir, $1 handler name, $2 OCI runtime binary.
+constexpr absl::string_view kExtraRuntimeTemplate =
+    R"([plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$1]
+  runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$1.options]
+    SystemdCgroup = false
+    Root = "$0/$1"
+    BinaryName = "$2"
+)";
+
 absl::Status RequireBinary(const std::string& path, const std::string& package) {
   if (::access(path.c_str(), X_OK) == 0) {
     return absl::OkStatus();
@@ -83,6 +93,11 @@ absl::StatusOr<std::unique_ptr<Containerd>> Containerd::Start(ContainerdOptions 
   if (absl::Status s = RequireBinary(options.runc_binary, "runc"); !s.ok()) {
     return s;
   }
+  for (const auto& [name, binary] : options.extra_runtimes) {
+    if (absl::Status s = RequireBinary(binary, name); !s.ok()) {
+      return s;
+    }
+  }
   if (options.work_dir.empty() || options.work_dir.front() != '/') {
     return absl::InvalidArgumentError("containerd work_dir must be an absolute path");
   }
@@ -107,6 +122,9 @@ absl::Status Containerd::WriteConfig() const {
   std::ofstream out(options_.work_dir + "/config.toml");
   out << absl::Substitute(kConfigTemplate, options_.work_dir, socket_path_, options_.sandbox_image,
                           options_.runc_binary);
+  for (const auto& [name, binary] : options_.extra_runtimes) {
+    out << absl::Substitute(kExtraRuntimeTemplate, options_.work_dir, name, binary);
+  }
   out.close();
   if (!out) {
     return absl::InternalError("cannot write containerd config.toml");

@@ -9,6 +9,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -21,6 +23,10 @@ struct ContainerdOptions {
   std::string containerd_binary = "/usr/bin/containerd";
   std::string ctr_binary = "/usr/bin/ctr";
   std::string runc_binary = "/usr/sbin/runc";
+  // More runtime handlers beside the default "runc", each an OCI runtime binary driven by the same
+  // runc shim with the cgroupfs driver (e.g. {"crun", "/usr/bin/crun"}); a pod picks one with
+  // PodSpec::runtime_handler. Each handler keeps its state under <work_dir>/<name>.
+  std::vector<std::pair<std::string, std::string>> extra_runtimes;
   absl::Duration start_timeout = absl::Seconds(15);
   absl::Duration stop_grace = absl::Seconds(10);
 };

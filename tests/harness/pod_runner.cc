@@ -102,11 +102,23 @@ void HostNetworkNamespaces(v1::NamespaceOption* ns) {
   ns->set_ipc(v1::POD);
 }
 
+// True when /sys/fs/cgroup is itself the cgroup2 mount (a pure v2 host such as the VM lane's
+// guest), where cgroup.controllers sits at the root; on a v1 or hybrid host it is a tmpfs holding
+// one directory per hierarchy.
+bool UnifiedHierarchy() {
+  std::error_code ec;
+  return fs::exists(fs::path(kCgroupRoot) / "cgroup.controllers", ec);
+}
+
 // Every controller hierarchy mounted under /sys/fs/cgroup (symlinks such as cpu,cpuacct aliases
-// are skipped: their target is visited by its own name).
+// are skipped: their target is visited by its own name); on a pure v2 host, the one mount.
 std::vector<fs::path> Hierarchies() {
   std::vector<fs::path> out;
   std::error_code ec;
+  if (UnifiedHierarchy()) {
+    out.push_back(kCgroupRoot);
+    return out;
+  }
   for (const fs::directory_entry& e : fs::directory_iterator(kCgroupRoot, ec)) {
     if (e.is_symlink(ec) || !e.is_directory(ec)) {
       continue;
@@ -186,12 +198,15 @@ absl::StatusOr<RunningPod> PodRunner::RunPod(const PodSpec& spec) {
 
   v1::RunPodSandboxRequest request;
   *request.mutable_config() = config;
+  request.set_runtime_handler(spec.runtime_handler);
   v1::RunPodSandboxResponse response;
   {
     KubepodsLock lock;
     std::set<std::string> owned = lock.Owned();
     for (const std::string& parent : {std::string("/kubepods"), TierCgroup(spec.tier)}) {
-      if (!fs::exists(fs::path(kCgroupRoot) / ("memory" + parent), ec)) {
+      const fs::path probe = UnifiedHierarchy() ? fs::path(kCgroupRoot) / parent.substr(1)
+                                                : fs::path(kCgroupRoot) / ("memory" + parent);
+      if (!fs::exists(probe, ec)) {
         owned.insert(parent);
       }
     }

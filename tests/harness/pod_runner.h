@@ -26,6 +26,8 @@ struct PodSpec {
   std::string pod_namespace = "default";
   std::string uid;  // generated when empty
   QosTier tier = QosTier::kBurstable;
+  // RunPodSandboxRequest.runtime_handler; empty: the runtime's default (ContainerdOptions).
+  std::string runtime_handler;
 };
 
 struct ContainerSpec {
@@ -40,7 +42,7 @@ struct RunningPod {
   std::string pod_namespace;
   std::string sandbox_id;
   std::string cgroup_parent;  // "/kubepods/burstable/pod<uid>"
-  runtime::v1::PodSandboxConfig config;
+  ::runtime::v1::PodSandboxConfig config;
   std::vector<std::string> container_ids;
 };
 
@@ -64,13 +66,13 @@ class PodRunner {
   // Every pod this runner started and has not removed.
   absl::Status RemoveAll();
 
-  runtime::v1::RuntimeService::Stub& stub() { return *stub_; }
+  ::runtime::v1::RuntimeService::Stub& stub() { return *stub_; }
 
  private:
   absl::Status RemoveCgroupDirs(const std::string& cgroup_parent);
   absl::Status RemovePodLocked(const RunningPod& pod);
 
-  std::unique_ptr<runtime::v1::RuntimeService::Stub> stub_;
+  std::unique_ptr<::runtime::v1::RuntimeService::Stub> stub_;
   std::string log_root_;
   std::string image_;
   std::vector<RunningPod> pods_;

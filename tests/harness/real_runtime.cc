@@ -71,19 +71,31 @@ std::vector<std::string> MountsBelow(const std::string& dir) {
 }
 
 absl::StatusOr<std::unique_ptr<RealRuntime>> RealRuntime::Start() {
+  return Start(RealRuntimeOptions{});
+}
+
+absl::StatusOr<std::unique_ptr<RealRuntime>> RealRuntime::Start(
+    const RealRuntimeOptions& runtime_options) {
   std::unique_ptr<RealRuntime> rt(new RealRuntime());
   std::string pattern = TempRoot() + "/resizelet-rt-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError("mkdtemp failed");
   }
   rt->work_dir_ = pattern;
-  absl::StatusOr<std::string> image = TestImageTarball(rt->work_dir_);
+  absl::StatusOr<std::string> image =
+      runtime_options.image_tarball.empty()
+          ? TestImageTarball(rt->work_dir_)
+          : absl::StatusOr<std::string>(runtime_options.image_tarball);
   if (!image.ok()) {
     return image.status();
   }
   ContainerdOptions options;
   options.work_dir = rt->work_dir_ + "/containerd";
   options.sandbox_image = kTestImage;
+  if (!runtime_options.runc_binary.empty()) {
+    options.runc_binary = runtime_options.runc_binary;
+  }
+  options.extra_runtimes = runtime_options.extra_runtimes;
   absl::StatusOr<std::unique_ptr<Containerd>> containerd = Containerd::Start(options);
   if (!containerd.ok()) {
     return containerd.status();

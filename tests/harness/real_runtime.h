@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,10 +31,22 @@ inline constexpr char kTestImage[] = "localhost/resizelet/test:1";
 // scripts/image/build-image.sh into the work directory.
 absl::StatusOr<std::string> TestImageTarball(const std::string& scratch_dir);
 
+// What may differ from the default runtime (all optional).
+struct RealRuntimeOptions {
+  // The image tarball to import; empty: TestImageTarball(). The VM lane copies it into the guest.
+  std::string image_tarball;
+  // The OCI runtime containerd's runc shim drives; empty: /usr/sbin/runc. crun takes the same
+  // command line (it only runs on a pure cgroup v2 host, e.g. the VM lane).
+  std::string runc_binary;
+  // More runtime handlers (ContainerdOptions::extra_runtimes), e.g. {"crun", "/usr/bin/crun"}.
+  std::vector<std::pair<std::string, std::string>> extra_runtimes;
+};
+
 class RealRuntime {
  public:
   // Makes a work directory under $TMPDIR (or /tmp), starts containerd there, imports the image.
   static absl::StatusOr<std::unique_ptr<RealRuntime>> Start();
+  static absl::StatusOr<std::unique_ptr<RealRuntime>> Start(const RealRuntimeOptions& options);
   ~RealRuntime();  // Teardown(), errors ignored
 
   // Removes the pods, stops containerd by PID, then checks and cleans what must not survive:

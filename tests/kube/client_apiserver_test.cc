@@ -84,7 +84,7 @@ class ClientTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<CurlKubeClient> MakeClient(Clock* clock = nullptr,
+  std::unique_ptr<CurlKubeClient> MakeClient(runtime::Clock* clock = nullptr,
                                              const std::string& kubeconfig = "") {
     auto config = LoadKubeconfig(kubeconfig.empty() ? server_->kubeconfig_path() : kubeconfig);
     EXPECT_THAT(config, IsOk());
@@ -116,13 +116,13 @@ class ClientTest : public ::testing::Test {
     client_ = MakeClient();
     ListWatchOptions options;
     options.page_size = page_size;
-    options.min_watch_timeout = 20s;
-    options.max_watch_timeout = 30s;
-    options.idle_timeout = 2s;
-    options.backoff.initial = 50ms;
-    options.backoff.max = 500ms;
+    options.min_watch_timeout = absl::Seconds(20);
+    options.max_watch_timeout = absl::Seconds(30);
+    options.idle_timeout = absl::Seconds(2);
+    options.backoff.initial = absl::Milliseconds(50);
+    options.backoff.cap = absl::Milliseconds(500);
     source_ = std::make_unique<PodSource>(
-        client_.get(), RealClock::Get(), "node-a", &cache_,
+        client_.get(), runtime::RealClock::Default(), "node-a", &cache_,
         [this](const PodChange& c) {
           std::lock_guard<std::mutex> lock(mu_);
           changes_.push_back(c);
@@ -178,7 +178,7 @@ TEST_F(ClientTest, TlsVerificationOptions) {
     EXPECT_THAT(client, IsOk());
     HttpRequest r;
     r.path = "/version";
-    r.timeout = 5s;
+    r.timeout = absl::Seconds(5);
     return (*client)->Do(r);
   };
   // Verified against the pinned CA (SAN IP:127.0.0.1).
@@ -287,32 +287,32 @@ TEST_F(ClientTest, StalledStreamIsRestarted) {
 }
 
 TEST_F(ClientTest, TooManyRequestsHonoursRetryAfterWithoutAHotLoop) {
-  FakeClock clock;
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
   auto client = MakeClient(&clock);
   server_->FailNext(429, 2, "GET", "/version", /*retry_after_seconds=*/3);
   auto version = ReadServerVersion(*client);
   ASSERT_THAT(version, IsOk());
   EXPECT_EQ(server_->CountRequests("GET", "/version"), 3);
-  EXPECT_GE(clock.TotalSlept(), 6s);
+  EXPECT_GE(clock.TotalSlept(), absl::Seconds(6));
 }
 
 TEST_F(ClientTest, ServerErrorsAreRetriedWithBackoff) {
-  FakeClock clock;
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
   auto client = MakeClient(&clock);
   server_->FailNext(500, 3, "GET", "/version");
   ASSERT_THAT(ReadServerVersion(*client), IsOk());
   EXPECT_EQ(server_->CountRequests("GET", "/version"), 4);
   // 200 ms, 400 ms, 800 ms at least (jitter only adds).
-  EXPECT_GE(clock.TotalSlept(), 1400ms);
+  EXPECT_GE(clock.TotalSlept(), absl::Milliseconds(1400));
 }
 
 TEST_F(ClientTest, RequestsGiveUpAtTheirDeadline) {
-  FakeClock clock;
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
   auto client = MakeClient(&clock);
   server_->FailNext(503, 1000, "GET", "/version");
   HttpRequest request;
   request.path = "/version";
-  request.timeout = 10s;
+  request.timeout = absl::Seconds(10);
   auto response = client->Do(request);
   ASSERT_THAT(response, IsOk());
   EXPECT_EQ(response->code, 503);
@@ -324,7 +324,7 @@ TEST_F(ClientTest, TokenFileRotationAndRevocation) {
   std::ofstream(token_file) << server_->token() << "\n";
   const std::string kubeconfig = dir_ + "/kubeconfig-file";
   ASSERT_THAT(server_->WriteKubeconfig(kubeconfig, token_file), IsOk());
-  FakeClock clock;
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
   auto client = MakeClient(&clock, kubeconfig);
   ASSERT_THAT(ReadServerVersion(*client), IsOk());
   EXPECT_EQ(client->token_reads(), 1);
@@ -334,7 +334,7 @@ TEST_F(ClientTest, TokenFileRotationAndRevocation) {
   std::ofstream(token_file, std::ios::trunc) << "second-token\n";
   server_->SetTokens({"second-token"});
   server_->ClearRequestLog();
-  clock.Advance(61s);
+  clock.Advance(absl::Seconds(61));
   ASSERT_THAT(ReadServerVersion(*client), IsOk());
   EXPECT_EQ(client->token_reads(), 2);
   for (const auto& r : server_->RequestLog()) EXPECT_NE(r.status, 401);
@@ -354,7 +354,7 @@ TEST_F(ClientTest, TokenFileRotationAndRevocation) {
 TEST_F(ClientTest, RecreatedPodWithTheSameNameIsNeverPatched) {
   const std::string old_uid = CreatePod("web");
   auto client = MakeClient();
-  PodStatusWriter writer(client.get(), RealClock::Get());
+  PodStatusWriter writer(client.get(), runtime::RealClock::Default());
   ResizeConditions deferred;
   deferred.pending = ConditionValue{"Deferred", "no room"};
   ASSERT_THAT(writer.PatchResizeConditions({"default", "web", old_uid}, deferred, {}), IsOk());
@@ -378,7 +378,7 @@ TEST_F(ClientTest, RecreatedPodWithTheSameNameIsNeverPatched) {
 TEST_F(ClientTest, ConditionsPatchKeepsForeignConditions) {
   const std::string uid = CreatePod("web");
   auto client = MakeClient();
-  PodStatusWriter writer(client.get(), RealClock::Get());
+  PodStatusWriter writer(client.get(), runtime::RealClock::Default());
   ResizeConditions in_progress;
   in_progress.in_progress = ConditionValue{};
   ASSERT_THAT(writer.PatchResizeConditions({"default", "web", uid}, in_progress, {}), IsOk());
@@ -405,7 +405,7 @@ TEST_F(ClientTest, ConditionsPatchKeepsForeignConditions) {
 TEST_F(ClientTest, EventsAreCreatedAndRepeatsAggregated) {
   const std::string uid = CreatePod("web");
   auto client = MakeClient();
-  FakeClock clock;
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
   EventRecorder recorder(client.get(), &clock, "node-a");
   const PodRef pod{"default", "web", uid};
   ASSERT_THAT(recorder.Record(pod, kEventWarning, "ResizeDeferred", "no room"), IsOk());
@@ -422,7 +422,7 @@ TEST_F(ClientTest, EventsAreCreatedAndRepeatsAggregated) {
   }
   EXPECT_EQ(deferred_count, 2);
   // After the aggregation window a repeat is a new event.
-  clock.Advance(11min);
+  clock.Advance(absl::Minutes(11));
   ASSERT_THAT(recorder.Record(pod, kEventWarning, "ResizeDeferred", "no room"), IsOk());
   EXPECT_EQ(server_->store().List("events").first.size(), 3u);
 }
@@ -543,7 +543,8 @@ TEST_F(ClientTest, NodeSourceFollowsItsNode) {
                   json{{"kind", "Node"}, {"apiVersion", "v1"}, {"metadata", {{"name", "node-b"}}}})
           .ok());
   client_ = MakeClient();
-  node_source_ = std::make_unique<NodeSource>(client_.get(), RealClock::Get(), "node-a", nullptr);
+  node_source_ =
+      std::make_unique<NodeSource>(client_.get(), runtime::RealClock::Default(), "node-a", nullptr);
   node_source_->Start();
   ASSERT_TRUE(Eventually([&] { return node_source_->node().has_value(); }));
   EXPECT_EQ(node_source_->node()->kubelet_version, "v1.33.1");

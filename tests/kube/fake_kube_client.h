@@ -45,7 +45,7 @@ class FakeKubeClient : public KubeClient {
   }
 
   absl::StatusOr<int> Stream(const HttpRequest& request,
-                             const std::function<bool(std::string_view)>& on_data, Clock::Duration,
+                             const std::function<bool(std::string_view)>& on_data, absl::Duration,
                              const std::atomic<bool>* cancel, std::string*) override {
     StreamHandler h;
     {

@@ -3,6 +3,7 @@
 
 #include "agent/kube/event_recorder.h"
 #include "agent/kube/status_writer.h"
+#include "agent/runtime/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -20,7 +21,7 @@ const PodRef kPod{"team-a", "web", "uid-1"};
 
 TEST(PodStatusWriterTest, SendsAStrategicMergePatchToTheStatusSubresource) {
   FakeKubeClient client;
-  FakeClock clock;
+  runtime::SimulatedClock clock;
   PodStatusWriter writer(&client, &clock);
   ResizeConditions c;
   c.pending = ConditionValue{"Infeasible", "Node didn't have enough capacity: cpu"};
@@ -37,7 +38,7 @@ TEST(PodStatusWriterTest, SendsAStrategicMergePatchToTheStatusSubresource) {
 
 TEST(PodStatusWriterTest, GoneAndRecreatedPodsSurfaceAsNotFoundAndAborted) {
   FakeKubeClient client;
-  FakeClock clock;
+  runtime::SimulatedClock clock;
   PodStatusWriter writer(&client, &clock);
   client.set_handler([](const HttpRequest&) {
     return HttpResponse{409, R"({"kind":"Status","code":409,"reason":"Conflict",
@@ -52,7 +53,7 @@ TEST(PodStatusWriterTest, GoneAndRecreatedPodsSurfaceAsNotFoundAndAborted) {
 
 TEST(EventRecorderTest, UsesTheEventBucketAndRecreatesAnExpiredEvent) {
   FakeKubeClient client;
-  FakeClock clock;
+  runtime::SimulatedClock clock;
   EventRecorder recorder(&client, &clock, "node-a");
   ASSERT_THAT(recorder.Record(kPod, kEventNormal, "ResizeCompleted", "done"), IsOk());
   client.set_handler([](const HttpRequest& r) {

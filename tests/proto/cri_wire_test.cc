@@ -32,7 +32,7 @@ std::string Serialize(const google::protobuf::MessageLite& m) {
 }
 
 TEST(CriWireTest, LinuxContainerResourcesFieldsAndTypes) {
-  runtime::v1::LinuxContainerResources r;
+  ::runtime::v1::LinuxContainerResources r;
   r.set_cpu_period(100000);
   r.set_cpu_quota(50000);
   r.set_cpu_shares(512);
@@ -53,7 +53,7 @@ TEST(CriWireTest, LinuxContainerResourcesFieldsAndTypes) {
 }
 
 TEST(CriWireTest, UpdateContainerResourcesRequest) {
-  runtime::v1::UpdateContainerResourcesRequest req;
+  ::runtime::v1::UpdateContainerResourcesRequest req;
   req.set_container_id("abc");
   req.mutable_linux()->set_cpu_quota(-1);  // -1 removes the limit (facts.md §8)
   const std::string want =
@@ -70,22 +70,22 @@ TEST(CriWireTest, ContainerStatusResourcesIsFieldSixteen) {
                                   0x82, 0x01, 0x05,      // 16 resources, 5 bytes
                                   0x0a, 0x03,            //   1 linux, 3 bytes
                                   0x18, 0x80, 0x08});    //     3 cpu_shares 1024
-  runtime::v1::ContainerStatus status;
+  ::runtime::v1::ContainerStatus status;
   ASSERT_TRUE(status.ParseFromString(wire));
   EXPECT_EQ(status.id(), "id");
-  EXPECT_EQ(status.state(), runtime::v1::CONTAINER_RUNNING);
+  EXPECT_EQ(status.state(), ::runtime::v1::CONTAINER_RUNNING);
   EXPECT_EQ(status.resources().linux().cpu_shares(), 1024);
 }
 
 TEST(CriWireTest, PodSandboxResourcesAndCgroupParent) {
-  runtime::v1::UpdatePodSandboxResourcesRequest req;
+  ::runtime::v1::UpdatePodSandboxResourcesRequest req;
   req.set_pod_sandbox_id("s");
   req.mutable_resources()->set_memory_limit_in_bytes(1073741824);
   EXPECT_EQ(Serialize(req), Bytes({0x0a, 0x01, 's',                        // 1 pod_sandbox_id
                                    0x1a, 0x06,                             // 3 resources, 6 bytes
                                    0x20, 0x80, 0x80, 0x80, 0x80, 0x04}));  // 4 memory 2^30
 
-  runtime::v1::PodSandboxConfig config;
+  ::runtime::v1::PodSandboxConfig config;
   config.mutable_linux()->set_cgroup_parent("/k");
   EXPECT_EQ(Serialize(config), Bytes({0x42, 0x04,               // 8 linux, 4 bytes
                                       0x0a, 0x02, '/', 'k'}));  // 1 cgroup_parent
@@ -96,23 +96,23 @@ TEST(CriWireTest, VersionResponseAndRuntimeConfig) {
                                   0x12, 0x0a, 'c', 'o', 'n',  't',  'a', 'i',
                                   'n',  'e',  'r', 'd', 0x1a, 0x01, '1',  // 3 runtime_version
                                   0x22, 0x02, 'v', '1'});                 // 4 runtime_api_version
-  runtime::v1::VersionResponse version;
+  ::runtime::v1::VersionResponse version;
   ASSERT_TRUE(version.ParseFromString(wire));
   EXPECT_EQ(version.version(), "0.1.0");
   EXPECT_EQ(version.runtime_name(), "containerd");
   EXPECT_EQ(version.runtime_version(), "1");
   EXPECT_EQ(version.runtime_api_version(), "v1");
 
-  runtime::v1::RuntimeConfigResponse config;
+  ::runtime::v1::RuntimeConfigResponse config;
   ASSERT_TRUE(config.ParseFromString(Bytes({0x0a, 0x02, 0x08, 0x01})));
-  EXPECT_EQ(config.linux().cgroup_driver(), runtime::v1::CGROUPFS);
+  EXPECT_EQ(config.linux().cgroup_driver(), ::runtime::v1::CGROUPFS);
 }
 
 TEST(CriWireTest, ServiceAndMethodPaths) {
   // gRPC method paths are "/runtime.v1.RuntimeService/<Method>".
-  EXPECT_STREQ(runtime::v1::RuntimeService::service_full_name(), "runtime.v1.RuntimeService");
+  EXPECT_STREQ(::runtime::v1::RuntimeService::service_full_name(), "runtime.v1.RuntimeService");
   const auto* service =
-      runtime::v1::VersionRequest::descriptor()->file()->FindServiceByName("RuntimeService");
+      ::runtime::v1::VersionRequest::descriptor()->file()->FindServiceByName("RuntimeService");
   ASSERT_NE(service, nullptr);
   EXPECT_EQ(service->full_name(), "runtime.v1.RuntimeService");
   for (const char* method :

@@ -118,5 +118,30 @@ TEST(TokenBucketTest, WaitSleepsOnTheClockAndHonoursItsDeadline) {
   EXPECT_THAT(waited, IsOk());
 }
 
+TEST(TokenBucketTest, KubeletClientDefaultsAllowABurstOf100At50Qps) {
+  // The API client's buckets (client-go defaults for the kubelet: 50 QPS, burst 100).
+  SimulatedClock clock;
+  TokenBucket bucket(50, 100, &clock);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), absl::ZeroDuration()) << i;
+  EXPECT_EQ(bucket.Reserve(), absl::Milliseconds(20));
+  EXPECT_EQ(bucket.Reserve(), absl::Milliseconds(40));
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(bucket.Reserve(), absl::ZeroDuration());
+}
+
+TEST(TokenBucketTest, WaitOnAnAdvanceOnSleepClockReportsTheTimeWaited) {
+  SimulatedClock clock(SleepMode::kAdvanceOnSleep);
+  TokenBucket bucket(10, 1, &clock);
+  ASSERT_THAT(bucket.Wait(absl::InfiniteFuture()), IsOk());
+  ASSERT_THAT(bucket.Wait(absl::InfiniteFuture()), IsOk());
+  ASSERT_THAT(bucket.Wait(absl::InfiniteFuture()), IsOk());
+  EXPECT_EQ(clock.TotalSlept(), absl::Milliseconds(200));
+}
+
+TEST(RandomSeedTest, DiffersBetweenCalls) {
+  // Two 64-bit draws from the OS source colliding would mean it is not random at all.
+  EXPECT_NE(RandomSeed(), RandomSeed());
+}
+
 }  // namespace
 }  // namespace resizelet::runtime

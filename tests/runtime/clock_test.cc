@@ -79,6 +79,39 @@ TEST(SimulatedClockTest, SleepUntilReturnsOnlyWhenAnotherThreadAdvancesTime) {
   EXPECT_GE(clock.Now(), wake_at);
 }
 
+TEST(SimulatedClockTest, SleepUntilAPassedDeadlineReturnsAtOnce) {
+  SimulatedClock clock;
+  clock.SleepUntil(clock.Now());
+  clock.SleepFor(-absl::Seconds(1));
+  EXPECT_EQ(clock.PendingTimers(), 0u);
+  EXPECT_EQ(clock.TotalSlept(), absl::ZeroDuration());
+}
+
+TEST(SimulatedClockTest, AdvanceOnSleepMovesTimeForTheSleeperAndFiresDueTimers) {
+  SimulatedClock clock(SleepMode::kAdvanceOnSleep);
+  const absl::Time t0 = clock.Now();
+  std::vector<absl::Duration> fired;
+  clock.Schedule(t0 + absl::Seconds(2), [&] { fired.push_back(clock.Now() - t0); });
+  clock.Schedule(t0 + absl::Seconds(9), [&] { fired.push_back(clock.Now() - t0); });
+  clock.SleepFor(absl::Seconds(3));  // returns on this thread, no other thread involved
+  EXPECT_EQ(clock.Now() - t0, absl::Seconds(3));
+  EXPECT_THAT(fired, ElementsAre(absl::Seconds(2)));
+  clock.SleepUntil(t0 + absl::Seconds(4));
+  EXPECT_EQ(clock.TotalSlept(), absl::Seconds(4));
+  clock.Advance(absl::Seconds(1));  // plain advances are not sleeps
+  EXPECT_EQ(clock.TotalSlept(), absl::Seconds(4));
+  EXPECT_EQ(clock.PendingTimers(), 1u);
+}
+
+TEST(SimulatedClockTest, WaitForAdvanceCountsTheSleepToo) {
+  SimulatedClock clock;
+  std::thread sleeper([&] { clock.SleepFor(absl::Seconds(5)); });
+  ASSERT_TRUE(clock.AwaitPendingTimers(1, absl::Seconds(10)));
+  clock.Advance(absl::Seconds(5));
+  sleeper.join();
+  EXPECT_EQ(clock.TotalSlept(), absl::Seconds(5));
+}
+
 TEST(RealClockTest, FiresATimerOnItsThread) {
   RealClock clock;
   absl::Notification fired;
@@ -119,6 +152,15 @@ TEST(RealClockTest, SleepForWaitsAtLeastTheDuration) {
   const absl::Time start = absl::Now();
   clock.SleepFor(absl::Milliseconds(10));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(10));
+}
+
+TEST(RealClockTest, DefaultIsOneSharedInstanceThatSleeps) {
+  RealClock* clock = RealClock::Default();
+  EXPECT_EQ(clock, RealClock::Default());
+  const absl::Time start = absl::Now();
+  clock->SleepUntil(start + absl::Milliseconds(10));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(10));
+  EXPECT_LE(absl::AbsDuration(clock->Now() - absl::Now()), absl::Seconds(1));
 }
 
 }  // namespace
