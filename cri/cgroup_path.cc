@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cgroups/cgroup_name.h"
 
 namespace resizelet::cri {
 namespace {
@@ -28,39 +29,6 @@ absl::StatusOr<std::string> CgroupsPathFromJson(const std::string& json) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> ExpandSlice(std::string_view slice) {
-  if (slice.size() <= kSliceSuffix.size() ||
-      slice.substr(slice.size() - kSliceSuffix.size()) != kSliceSuffix) {
-    return absl::InvalidArgumentError(absl::StrCat("not a slice name: \"", Absl(slice), "\""));
-  }
-  if (slice.find('/') != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("slice name has a '/': \"", Absl(slice), "\""));
-  }
-  if (slice == "-.slice") {
-    return std::string("/");
-  }
-  const std::string_view stem = slice.substr(0, slice.size() - kSliceSuffix.size());
-  // Each dash-separated prefix names a parent slice: a-b-c.slice lives in a.slice/a-b.slice.
-  std::string path;
-  size_t start = 0;
-  while (true) {
-    const size_t dash = stem.find('-', start);
-    const std::string_view component =
-        stem.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
-    if (component.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("slice name has an empty component: \"", Absl(slice), "\""));
-    }
-    if (dash == std::string_view::npos) {
-      break;
-    }
-    absl::StrAppend(&path, "/", Absl(stem.substr(0, dash)), Absl(kSliceSuffix));
-    start = dash + 1;
-  }
-  absl::StrAppend(&path, "/", Absl(slice));
-  return path;
-}
 
 absl::StatusOr<std::string> CgroupDirFromCgroupsPath(std::string_view cgroups_path) {
   if (cgroups_path.empty()) {
@@ -87,7 +55,7 @@ absl::StatusOr<std::string> CgroupDirFromCgroupsPath(std::string_view cgroups_pa
   if (slice.empty()) {
     slice = "system.slice";
   }
-  absl::StatusOr<std::string> parent = ExpandSlice(slice);
+  absl::StatusOr<std::string> parent = cgroups::ExpandSlice(slice);
   if (!parent.ok()) {
     return parent.status();
   }

@@ -11,13 +11,6 @@
 
 namespace resizelet::cri {
 
-// Expands a systemd slice name into its path below the hierarchy root, the way systemd nests
-// slices and runc's ExpandSlice (libcontainer/cgroups/systemd/common.go) computes it:
-//   "kubepods-burstable-pod1234_ab.slice" →
-//   "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234_ab.slice"
-//   "-.slice" → "/". Names with "/", empty dash components or without ".slice" are invalid.
-absl::StatusOr<std::string> ExpandSlice(std::string_view slice);
-
 // The container's cgroup directory below a hierarchy's mount point, from the OCI spec's
 // linux.cgroupsPath:
 //   - cgroupfs form (absolute path): returned as is, e.g. "/kubepods/burstable/pod<uid>/<id>";

@@ -10,23 +10,6 @@ namespace {
 using ::resizelet::testing::IsOk;
 using ::resizelet::testing::StatusIs;
 
-TEST(ExpandSliceTest, NestsEachDashPrefix) {
-  EXPECT_EQ(*ExpandSlice("kubepods.slice"), "/kubepods.slice");
-  EXPECT_EQ(*ExpandSlice("kubepods-burstable-pod1234abcd_5678.slice"),
-            "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234abcd_5678.slice");
-  EXPECT_EQ(*ExpandSlice("kubepods-pod1234.slice"), "/kubepods.slice/kubepods-pod1234.slice");
-  EXPECT_EQ(*ExpandSlice("-.slice"), "/");
-}
-
-TEST(ExpandSliceTest, RejectsMalformedNames) {
-  EXPECT_THAT(ExpandSlice("kubepods"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ExpandSlice("a/b.slice"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ExpandSlice("a--b.slice"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ExpandSlice("-a.slice"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ExpandSlice("a-.slice"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ExpandSlice(".slice"), StatusIs(absl::StatusCode::kInvalidArgument));
-}
-
 TEST(CgroupDirTest, CgroupfsPathIsUsedAsIs) {
   EXPECT_EQ(*CgroupDirFromCgroupsPath("/kubepods/burstable/pod1234/abcdef"),
             "/kubepods/burstable/pod1234/abcdef");

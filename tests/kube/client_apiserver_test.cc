@@ -398,6 +398,8 @@ TEST_F(ClientTest, ConditionsPatchKeepsForeignConditions) {
   for (const auto& r : server_->RequestLog()) {
     if (r.method == "PATCH") {
       EXPECT_EQ(r.content_type, "application/strategic-merge-patch+json");
+      // The request log keeps what was patched: the UID precondition travels in every body.
+      EXPECT_THAT(r.body, ::testing::HasSubstr(uid)) << r.path;
     }
   }
 }
