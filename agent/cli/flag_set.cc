@@ -29,8 +29,8 @@ void FlagSet::AddChoice(std::string name, std::initializer_list<std::string_view
                           return absl::OkStatus();
                         }
                       }
-                      return absl::InvalidArgumentError(
-                          absl::StrCat("must be one of ", value_name, ", got \"", std::string(v), "\""));
+                      return absl::InvalidArgumentError(absl::StrCat(
+                          "must be one of ", value_name, ", got \"", std::string(v), "\""));
                     }});
 }
 
@@ -101,8 +101,8 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(const std::vector<std::s
       } else if (i + 1 < args.size()) {
         value = args[++i];
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat(command_, ": flag --", std::string(name), " needs a value (", flag->value_name, ")"));
+        return absl::InvalidArgumentError(absl::StrCat(command_, ": flag --", std::string(name),
+                                                       " needs a value (", flag->value_name, ")"));
       }
     }
     if (absl::Status s = flag->set(*value); !s.ok()) {

@@ -104,8 +104,8 @@ absl::StatusOr<PlanReport> BuildPlanReport(const PlanInput& input, const PlanOpt
     report.pod_cpu_max = cgroups::FormatCpuMax(quota, period);
     report.pod_memory_max = cgroups::FormatMemoryMax(config.memory_limit_bytes);
   } else {
-    report.pod_v1 = cgroups::ToV1Values(report.pod_cpu_shares, quota, period,
-                                        config.memory_limit_bytes);
+    report.pod_v1 =
+        cgroups::ToV1Values(report.pod_cpu_shares, quota, period, config.memory_limit_bytes);
   }
   if (options.driver == cgroups::CgroupDriverKind::kSystemd) {
     SystemdReport sd;
@@ -312,7 +312,8 @@ std::string RenderPlanText(const PlanReport& r) {
   if (r.decision) {
     absl::StrAppend(&out, "\nDecision:   ", resize::AdmissionOutcomeName(r.decision->outcome));
     if (!r.decision->message.empty()) {
-      absl::StrAppend(&out, " (", std::string(r.decision->reason_detail), "): ", r.decision->message);
+      absl::StrAppend(&out, " (", std::string(r.decision->reason_detail),
+                      "): ", r.decision->message);
     }
     out.push_back('\n');
   }
@@ -322,8 +323,8 @@ std::string RenderPlanText(const PlanReport& r) {
     for (const resize::PlanStep& s : r.steps) {
       absl::StrAppend(&out, "  ", ++n, ". ", ActionName(s.action), " ", s.target, " ",
                       ResourceName(s.resource), " ", FieldName(s.field), " ",
-                      DirectionName(s.direction), ": ", StepValue(s.from), " -> ",
-                      StepValue(s.to), "\n");
+                      DirectionName(s.direction), ": ", StepValue(s.from), " -> ", StepValue(s.to),
+                      "\n");
     }
   }
   return out;

@@ -11,9 +11,7 @@ using ::resizelet::testing::IsOk;
 using ::resizelet::testing::StatusIs;
 using ::testing::HasSubstr;
 
-TEST(DocumentTest, JsonPassesThrough) {
-  EXPECT_EQ(*ToJson("  {\"a\": 1}"), "  {\"a\": 1}");
-}
+TEST(DocumentTest, JsonPassesThrough) { EXPECT_EQ(*ToJson("  {\"a\": 1}"), "  {\"a\": 1}"); }
 
 TEST(DocumentTest, YamlScalarsFollowTheCoreSchema) {
   auto json = ToJson(

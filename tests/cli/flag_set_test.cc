@@ -27,8 +27,8 @@ struct Fixture {
 
 TEST(FlagSetTest, BothFormsDashedNamesAndPositionals) {
   Fixture f;
-  auto rest = f.flags.Parse({"--pod", "a.yaml", "--cgroup-driver=systemd", "x", "--count=7",
-                             "--verbose", "--", "--pod"});
+  auto rest = f.flags.Parse(
+      {"--pod", "a.yaml", "--cgroup-driver=systemd", "x", "--count=7", "--verbose", "--", "--pod"});
   ASSERT_THAT(rest, IsOk());
   EXPECT_THAT(*rest, ElementsAre("x", "--pod"));
   EXPECT_EQ(f.pod, "a.yaml");

@@ -76,21 +76,21 @@ std::string ReadTestdata(const std::string& name) {
 TEST(PlanCliTest, BurstableWithSidecarGrowsAcceptedWithOrderedSteps) {
   // cgroupfs, cgroup v2, quadratic container weights (the defaults).
   const CliRun run = RunResizelet({"plan", "--pod", "pod-resized.yaml", "--allocated", "pod.yaml",
-                                "--node", "node.yaml", "--pods", "other-pods.json"});
+                                   "--node", "node.yaml", "--pods", "other-pods.json"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, ReadTestdata("web-0.expected.json"));
 }
 
 TEST(PlanCliTest, PodLevelResourcesOverheadSidecarsSystemdDeferred) {
   const CliRun run = RunResizelet({"plan", "--pod", "batch-1.yaml", "--node", "node.yaml", "--pods",
-                                "other-pods.json", "--cgroup-driver", "systemd"});
+                                   "other-pods.json", "--cgroup-driver", "systemd"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, ReadTestdata("batch-1.expected.json"));
 }
 
 TEST(PlanCliTest, GuaranteedOnCgroupV1WithSteps) {
   const CliRun run = RunResizelet({"plan", "--pod", "api-7.yaml", "--allocated",
-                                "api-7-allocated.yaml", "--cgroup-version", "1"});
+                                   "api-7-allocated.yaml", "--cgroup-version", "1"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, ReadTestdata("api-7.expected.json"));
 }
@@ -101,7 +101,8 @@ TEST(PlanCliTest, SystemdRoundsQuotaToWholePercent) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("\"CPUQuotaPerSecUSec\": 1240000"));
   EXPECT_THAT(run.out, HasSubstr("\"cpuMax\": \"124000 100000\""));
-  EXPECT_THAT(run.out, HasSubstr("\"unit\": \"kubepods-pod0a0a0a0a_1111_4222_8333_444444444444.slice\""));
+  EXPECT_THAT(run.out,
+              HasSubstr("\"unit\": \"kubepods-pod0a0a0a0a_1111_4222_8333_444444444444.slice\""));
 }
 
 TEST(PlanCliTest, InfeasibleAboveAllocatableWithKubeletMessage) {
@@ -115,7 +116,7 @@ TEST(PlanCliTest, InfeasibleAboveAllocatableWithKubeletMessage) {
 
 TEST(PlanCliTest, TextOutputForAPerson) {
   const CliRun run = RunResizelet({"plan", "--pod", "pod-resized.yaml", "--allocated", "pod.yaml",
-                                "--node", "node.yaml", "-o", "text"});
+                                   "--node", "node.yaml", "-o", "text"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("QoS class:  Burstable"));
   EXPECT_THAT(run.out, HasSubstr("Decision:   Accepted"));

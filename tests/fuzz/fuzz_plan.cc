@@ -38,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input.other_pods.back().uid += "-other";
   }
   cli::PlanOptions options;
-  options.driver = (flags & 1) ? cgroups::CgroupDriverKind::kSystemd
-                               : cgroups::CgroupDriverKind::kCgroupfs;
+  options.driver =
+      (flags & 1) ? cgroups::CgroupDriverKind::kSystemd : cgroups::CgroupDriverKind::kCgroupfs;
   options.cgroup_version = (flags & 2) ? 1 : 2;
   options.container_weight_formula =
       (flags & 4) ? cgroups::CpuWeightFormula::kLinear : cgroups::CpuWeightFormula::kQuadratic;
