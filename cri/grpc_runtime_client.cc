@@ -63,10 +63,13 @@ struct GrpcRuntimeClient::Impl {
   }
 
   // Runs `rpc(ClientContext*)` under the deadline, the in-flight bound and the UNAVAILABLE retry.
+  // `extra_time` lengthens the deadline for calls that wait inside the runtime by design
+  // (StopContainer's grace period).
   template <typename Rpc>
-  absl::Status Call(std::string_view method, Rpc rpc) {
+  absl::Status Call(std::string_view method, Rpc rpc,
+                    absl::Duration extra_time = absl::ZeroDuration()) {
     const absl::Time start = absl::Now();
-    const absl::Time deadline = start + options.call_timeout;
+    const absl::Time deadline = start + options.call_timeout + extra_time;
     if (!limiter.Acquire(deadline)) {
       Report(method, absl::StatusCode::kDeadlineExceeded, absl::Now() - start);
       return absl::DeadlineExceededError(absl::StrCat(Absl(method), ": no free runtime call slot (",
@@ -319,6 +322,25 @@ absl::StatusOr<UpdateOutcome> GrpcRuntimeClient::UpdatePodSandboxResources(
     return status;
   }
   return UpdateOutcome::kApplied;
+}
+
+absl::Status GrpcRuntimeClient::StopContainer(std::string_view container_id,
+                                              absl::Duration timeout) {
+  // StopContainerRequest.timeout is in whole seconds; rounding up keeps a sub-second grace from
+  // turning into an immediate SIGKILL.
+  const int64_t seconds = timeout <= absl::ZeroDuration()
+                              ? 0
+                              : absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1)));
+  v1::StopContainerRequest request;
+  request.set_container_id(std::string(container_id));
+  request.set_timeout(seconds);
+  v1::StopContainerResponse response;
+  // The runtime waits up to `timeout` for the container to exit before it answers, so the
+  // deadline covers that wait on top of the usual call timeout (cri-client remote_runtime.go).
+  return impl_->Call(
+      "StopContainer",
+      [&](grpc::ClientContext* c) { return impl_->stub->StopContainer(c, request, &response); },
+      absl::Seconds(seconds));
 }
 
 }  // namespace resizelet::cri

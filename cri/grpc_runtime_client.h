@@ -1,9 +1,11 @@
 // RuntimeClient over the CRI's gRPC RuntimeService on a local UNIX socket (containerd, CRI-O).
 //
-// Per call: a deadline (call_timeout, default 30 s; the kubelet's remote runtime uses 2 min);
+// Per call: a deadline (call_timeout, default 30 s; the kubelet's remote runtime uses 2 min; for
+// StopContainer, call_timeout plus the stop timeout);
 // a slot from a bounded pool (max_calls_in_flight), taken before the deadline or the call fails
 // with DEADLINE_EXCEEDED; UNAVAILABLE retried with exponential backoff inside
-// unavailable_retry_window (all calls here are idempotent: reads, and updates to absolute values);
+// unavailable_retry_window (all calls here are idempotent: reads, updates to absolute values, and
+// stops, which succeed on an exited container);
 // one CallObserver report per attempt. The channel reconnects by itself after the runtime restarts,
 // with the kubelet's reconnect backoff (k8s.io/cri-client remote_runtime.go: base 100 ms, max 3 s,
 // 5 s minimum connect timeout), so a restarted runtime is found within seconds; the default retry
@@ -55,6 +57,7 @@ class GrpcRuntimeClient final : public RuntimeClient {
   absl::StatusOr<UpdateOutcome> UpdatePodSandboxResources(std::string_view pod_sandbox_id,
                                                           const LinuxResources& overhead,
                                                           const LinuxResources& resources) override;
+  absl::Status StopContainer(std::string_view container_id, absl::Duration timeout) override;
 
  private:
   struct Impl;

@@ -20,7 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cri/resources.h"
 
 namespace resizelet::cri {
@@ -157,6 +159,14 @@ class RuntimeClient {
   virtual absl::StatusOr<UpdateOutcome> UpdatePodSandboxResources(
       std::string_view pod_sandbox_id, const LinuxResources& overhead,
       const LinuxResources& resources) = 0;
+
+  // Stops the container: the runtime sends its stop signal, then SIGKILL after `timeout`
+  // (whole seconds on the wire, rounded up so a sub-second grace is not an immediate kill). Used
+  // for `resizePolicy: RestartContainer`: the kubelet then starts the container again from the
+  // new spec (kuberuntime computePodResizeAction). The call's deadline is the client's own call
+  // timeout plus `timeout`, as the kubelet's remote runtime does (cri-client remote_runtime.go,
+  // StopContainer). Idempotent: stopping an exited container succeeds; a removed one is NOT_FOUND.
+  virtual absl::Status StopContainer(std::string_view container_id, absl::Duration timeout) = 0;
 };
 
 }  // namespace resizelet::cri

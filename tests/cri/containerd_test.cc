@@ -186,6 +186,37 @@ TEST_F(ContainerdTest, RemovedContainerIsGone) {
   EXPECT_FALSE(IsRetryable(update.status()));
 }
 
+TEST_F(ContainerdTest, StoppedContainerIsExitedAndAStopOfARemovedOneIsGone) {
+  RunningPod pod;
+  ContainerSpec spec;
+  spec.resources = Res(50000, 512, 64 * kMiB);
+  const std::string id = StartPod(spec, &pod);
+  ASSERT_FALSE(id.empty());
+  GrpcRuntimeClient& client = Client(proxy_->endpoint());
+  absl::StatusOr<ContainerStatusInfo> before = client.ContainerStatus(id, false);
+  ASSERT_THAT(before, IsOk());
+  ASSERT_EQ(before->state, ContainerState::kRunning);
+
+  // The sleep runs as the container's PID 1 and ignores SIGTERM, so runc's SIGKILL after the
+  // grace is what ends it: the call must outlast the grace without hitting its deadline.
+  const absl::Time start = absl::Now();
+  ASSERT_THAT(client.StopContainer(id, absl::Seconds(1)), IsOk());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+  EXPECT_EQ(proxy_->Count("StopContainer"), 1);
+  absl::StatusOr<ContainerStatusInfo> after = client.ContainerStatus(id, false);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->state, ContainerState::kExited);
+  EXPECT_GT(after->finished_at_ns, 0);
+  // Stopping an exited container again is not an error (the kubelet may race resizelet).
+  EXPECT_THAT(client.StopContainer(id, absl::Seconds(1)), IsOk());
+
+  ASSERT_THAT(rt_->pods().RemoveContainer(id), IsOk());
+  absl::Status gone = client.StopContainer(id, absl::Seconds(1));
+  EXPECT_THAT(gone, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(IsGone(gone));
+  EXPECT_FALSE(IsRetryable(gone));
+}
+
 TEST_F(ContainerdTest, MemoryShrinkBelowUsageIsTypedAndTheContainerKeepsRunning) {
   RunningPod pod;
   ContainerSpec spec;

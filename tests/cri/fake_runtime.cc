@@ -203,6 +203,25 @@ class FakeRuntime::Service final : public v1::RuntimeService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status StopContainer(grpc::ServerContext* ctx, const v1::StopContainerRequest* request,
+                             v1::StopContainerResponse*) override {
+    if (auto s = fake_->Enter("StopContainer", request->container_id(), ctx)) {
+      return *s;
+    }
+    absl::MutexLock lock(&fake_->mu_);
+    fake_->last_stop_ = *request;
+    auto it = fake_->containers_.find(request->container_id());
+    if (it == fake_->containers_.end()) {
+      // containerd's answer for a removed container (cri server container_stop.go).
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          absl::StrCat("an error occurred when try to find container \"",
+                                       request->container_id(), "\": not found"));
+    }
+    // An exited container stays exited: stopping it again succeeds.
+    it->second.state = v1::CONTAINER_EXITED;
+    return grpc::Status::OK;
+  }
+
   grpc::Status UpdatePodSandboxResources(grpc::ServerContext* ctx,
                                          const v1::UpdatePodSandboxResourcesRequest*,
                                          v1::UpdatePodSandboxResourcesResponse*) override {
@@ -331,6 +350,11 @@ v1::ListPodSandboxRequest FakeRuntime::last_list_sandboxes() {
 v1::UpdateContainerResourcesRequest FakeRuntime::last_update() {
   absl::MutexLock lock(&mu_);
   return last_update_;
+}
+
+v1::StopContainerRequest FakeRuntime::last_stop() {
+  absl::MutexLock lock(&mu_);
+  return last_stop_;
 }
 
 std::optional<grpc::Status> FakeRuntime::Enter(const std::string& method,

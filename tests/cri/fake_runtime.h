@@ -63,6 +63,7 @@ class FakeRuntime {
   ::runtime::v1::ListContainersRequest last_list_containers();
   ::runtime::v1::ListPodSandboxRequest last_list_sandboxes();
   ::runtime::v1::UpdateContainerResourcesRequest last_update();
+  ::runtime::v1::StopContainerRequest last_stop();
 
   class Service;
 
@@ -88,6 +89,7 @@ class FakeRuntime {
   ::runtime::v1::ListContainersRequest last_list_containers_ ABSL_GUARDED_BY(mu_);
   ::runtime::v1::ListPodSandboxRequest last_list_sandboxes_ ABSL_GUARDED_BY(mu_);
   ::runtime::v1::UpdateContainerResourcesRequest last_update_ ABSL_GUARDED_BY(mu_);
+  ::runtime::v1::StopContainerRequest last_stop_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace resizelet::cri::testing

@@ -231,4 +231,27 @@ absl::StatusOr<UpdateOutcome> FakeRuntimeClient::UpdatePodSandboxResources(
   return UpdateOutcome::kApplied;
 }
 
+absl::Status FakeRuntimeClient::StopContainer(std::string_view container_id,
+                                              absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Enter("StopContainer"); !s.ok()) {
+    return s;
+  }
+  auto it = containers_.find(std::string(container_id));
+  if (it == containers_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("StopContainer: container \"", std::string(container_id), "\" not found"));
+  }
+  // Stopping an exited container succeeds, as on containerd and CRI-O.
+  it->second.state = ContainerState::kExited;
+  stop_timeouts_[it->first] = timeout;
+  return absl::OkStatus();
+}
+
+absl::Duration FakeRuntimeClient::StopTimeout(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = stop_timeouts_.find(id);
+  return it == stop_timeouts_.end() ? absl::InfiniteDuration() : it->second;
+}
+
 }  // namespace resizelet::cri::testing

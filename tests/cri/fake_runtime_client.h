@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cri/runtime_client.h"
 
 namespace resizelet::cri::testing {
@@ -54,6 +55,11 @@ class FakeRuntimeClient : public RuntimeClient {
   absl::StatusOr<UpdateOutcome> UpdatePodSandboxResources(std::string_view pod_sandbox_id,
                                                           const LinuxResources& overhead,
                                                           const LinuxResources& resources) override;
+  // Marks the container exited and records `timeout` (see StopTimeout). NOT_FOUND when removed.
+  absl::Status StopContainer(std::string_view container_id, absl::Duration timeout) override;
+
+  // The timeout of the last StopContainer that reached the container; InfiniteDuration if none.
+  absl::Duration StopTimeout(const std::string& id);
 
  private:
   // Counts the call and returns the injected failure, if any.
@@ -63,6 +69,7 @@ class FakeRuntimeClient : public RuntimeClient {
   std::map<std::string, std::string> sandboxes_ ABSL_GUARDED_BY(mu_);  // id → pod uid
   std::map<std::string, Container> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> counts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Duration> stop_timeouts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::pair<absl::Status, int>> failures_ ABSL_GUARDED_BY(mu_);
   bool sandbox_update_supported_ ABSL_GUARDED_BY(mu_) = false;
   bool sandbox_update_unimplemented_seen_ ABSL_GUARDED_BY(mu_) = false;

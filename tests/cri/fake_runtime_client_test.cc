@@ -68,5 +68,28 @@ TEST(FakeRuntimeClientTest, KeepsTheRuntimeClientContract) {
   EXPECT_THAT(fake.ContainerStatus("gone", false), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST(FakeRuntimeClientTest, StopContainerKeepsTheContract) {
+  FakeRuntimeClient fake;
+  fake.AddSandbox("sb", "uid");
+  fake.AddContainer(MakeContainer("c1"));
+
+  EXPECT_THAT(fake.StopContainer("c1", absl::Seconds(30)), IsOk());
+  EXPECT_EQ(fake.ContainerStatus("c1", false)->state, ContainerState::kExited);
+  EXPECT_EQ(fake.StopTimeout("c1"), absl::Seconds(30));
+  EXPECT_THAT(fake.StopContainer("c1", absl::Seconds(30)), IsOk());
+
+  fake.RemoveContainer("c1");
+  absl::Status gone = fake.StopContainer("c1", absl::Seconds(30));
+  EXPECT_THAT(gone, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(IsGone(gone));
+
+  fake.AddContainer(MakeContainer("c2"));
+  fake.FailNext("StopContainer", absl::DeadlineExceededError("slow runtime"));
+  absl::Status slow = fake.StopContainer("c2", absl::Seconds(1));
+  EXPECT_TRUE(IsRetryable(slow));
+  EXPECT_EQ(fake.ContainerStatus("c2", false)->state, ContainerState::kRunning);
+  EXPECT_EQ(fake.Count("StopContainer"), 4);
+}
+
 }  // namespace
 }  // namespace resizelet::cri::testing

@@ -368,5 +368,58 @@ TEST_F(GrpcRuntimeClientTest, ObserverSeesEveryAttempt) {
   EXPECT_EQ(calls[1].code, absl::StatusCode::kNotFound);
 }
 
+TEST_F(GrpcRuntimeClientTest, StopContainerExitsItAndSendsTheGraceInWholeSeconds) {
+  auto client = NewClient();
+  EXPECT_THAT(client->StopContainer("c-a-app", absl::Milliseconds(1500)), IsOk());
+  EXPECT_EQ(fake_.last_stop().container_id(), "c-a-app");
+  // Rounded up: a 1.5 s grace must not become a 1 s one.
+  EXPECT_EQ(fake_.last_stop().timeout(), 2);
+  absl::StatusOr<ContainerStatusInfo> status = client->ContainerStatus("c-a-app", false);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state, ContainerState::kExited);
+  // Stopping it again is not an error; the other containers keep running.
+  EXPECT_THAT(client->StopContainer("c-a-app", absl::ZeroDuration()), IsOk());
+  EXPECT_EQ(fake_.last_stop().timeout(), 0);
+  EXPECT_EQ(client->ContainerStatus("c-a-side", false)->state, ContainerState::kRunning);
+
+  std::vector<RecordingObserver::Call> calls = observer_.calls();
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls[0].method, "StopContainer");
+  EXPECT_EQ(calls[0].code, absl::StatusCode::kOk);
+}
+
+TEST_F(GrpcRuntimeClientTest, StopOfARemovedContainerIsGone) {
+  auto client = NewClient();
+  fake_.RemoveContainer("c-b-app");
+  absl::Status stop = client->StopContainer("c-b-app", absl::Seconds(1));
+  EXPECT_THAT(stop, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(IsGone(stop));
+  EXPECT_FALSE(IsRetryable(stop));
+  EXPECT_EQ(fake_.Count("StopContainer"), 1);
+}
+
+TEST_F(GrpcRuntimeClientTest, StopDeadlineIsTheCallTimeoutPlusTheGrace) {
+  GrpcRuntimeClientOptions options;
+  options.call_timeout = absl::Milliseconds(300);
+  auto client = NewClient(options);
+  fake_.Block("c-a-app");
+  // A runtime that takes the whole grace to stop the container is not cut off at call_timeout.
+  const absl::Time start = absl::Now();
+  absl::Status stop = client->StopContainer("c-a-app", absl::Seconds(1));
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_THAT(stop, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_TRUE(IsRetryable(stop));
+  EXPECT_GE(took, absl::Milliseconds(1300));
+  EXPECT_LT(took, absl::Seconds(5));
+  fake_.Unblock("c-a-app");
+}
+
+TEST_F(GrpcRuntimeClientTest, StopIsRetriedWhileTheRuntimeIsUnavailable) {
+  auto client = NewClient();
+  fake_.FailNext("StopContainer", grpc::Status(grpc::StatusCode::UNAVAILABLE, "restarting"), 1);
+  EXPECT_THAT(client->StopContainer("c-a-app", absl::ZeroDuration()), IsOk());
+  EXPECT_EQ(fake_.Count("StopContainer"), 2);
+}
+
 }  // namespace
 }  // namespace resizelet::cri
