@@ -93,35 +93,43 @@ std::string_view Basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+// One byte below 0x80 inside a quoted string: the escapes Go's strconv.Quote and JSON share, and
+// other control bytes as \xNN (Go, which also escapes DEL) or \u00NN (JSON).
+enum class Quoting { kGo, kJson };
+void AppendAsciiEscaped(Buffer& out, unsigned char c, Quoting quoting) {
+  switch (c) {
+    case '"':
+      out.append(std::string_view("\\\""));
+      return;
+    case '\\':
+      out.append(std::string_view("\\\\"));
+      return;
+    case '\n':
+      out.append(std::string_view("\\n"));
+      return;
+    case '\r':
+      out.append(std::string_view("\\r"));
+      return;
+    case '\t':
+      out.append(std::string_view("\\t"));
+      return;
+    default:
+      break;
+  }
+  if (quoting == Quoting::kGo && (c < 0x20 || c == 0x7f)) {
+    fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+  } else if (quoting == Quoting::kJson && c < 0x20) {
+    fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+  } else {
+    out.push_back(static_cast<char>(c));
+  }
+}
+
 // Go's strconv.Quote, which klog uses for string values and the message: printable bytes as they
 // are (UTF-8 passes through), the usual backslash escapes, other control bytes as \xNN.
 void AppendQuoted(Buffer& out, std::string_view s) {
   out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        fmt::format_to(std::back_inserter(out), "\\\"");
-        break;
-      case '\\':
-        fmt::format_to(std::back_inserter(out), "\\\\");
-        break;
-      case '\n':
-        fmt::format_to(std::back_inserter(out), "\\n");
-        break;
-      case '\r':
-        fmt::format_to(std::back_inserter(out), "\\r");
-        break;
-      case '\t':
-        fmt::format_to(std::back_inserter(out), "\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
+  for (unsigned char c : s) AppendAsciiEscaped(out, c, Quoting::kGo);
   out.push_back('"');
 }
 
@@ -171,29 +179,7 @@ void AppendJsonString(Buffer& out, std::string_view s) {
       }
       continue;
     }
-    switch (c) {
-      case '"':
-        fmt::format_to(std::back_inserter(out), "\\\"");
-        break;
-      case '\\':
-        fmt::format_to(std::back_inserter(out), "\\\\");
-        break;
-      case '\n':
-        fmt::format_to(std::back_inserter(out), "\\n");
-        break;
-      case '\r':
-        fmt::format_to(std::back_inserter(out), "\\r");
-        break;
-      case '\t':
-        fmt::format_to(std::back_inserter(out), "\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
+    AppendAsciiEscaped(out, c, Quoting::kJson);
     ++i;
   }
   out.push_back('"');
