@@ -36,7 +36,7 @@ deps_fuzz() {
 
 # The host lane: real containerd + runc on this machine's cgroup v1 hierarchy; kubectl; systemd tools.
 deps_host() {
-  apt_install containerd runc busybox-static systemd dbus dbus-daemon openssl
+  apt_install containerd runc busybox-static systemd dbus dbus-daemon openssl curl
 }
 
 # The VM lane: Debian's kernel booted under qemu with a cgroup v2 initramfs; containerd, runc and
