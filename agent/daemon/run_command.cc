@@ -15,11 +15,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agent/cli/cli.h"
 #include "agent/cli/flag_set.h"
 #include "agent/cli/version.h"
+#include "agent/daemon/metrics_resize_observer.h"
 #include "agent/kube/curl_kube_client.h"
 #include "agent/kube/event_recorder.h"
 #include "agent/kube/kube_client.h"
@@ -32,6 +34,7 @@
 #include "agent/obs/log.h"
 #include "agent/obs/metrics.h"
 #include "agent/obs/resizelet_metrics.h"
+#include "agent/reconcile/crash_point.h"
 #include "agent/reconcile/cri_container_stopper.h"
 #include "agent/reconcile/kube_adapters.h"
 #include "agent/reconcile/mode.h"
@@ -119,8 +122,9 @@ class Daemon {
 
   // Builds everything up to the watches. On failure the daemon is left to be destroyed.
   std::optional<Failure> Start();
-  // Waits for the caches, starts reconciling, and runs until a stop signal. Returns the exit code.
-  int Run();
+  // Waits for the caches (at most cacheSyncTimeout), starts reconciling, and runs until a stop
+  // signal. Returns the exit code; a failure's message also goes to `err`.
+  int Run(std::ostream& err);
 
  private:
   std::optional<Failure> StartEndpoints();
@@ -143,6 +147,7 @@ class Daemon {
 
   obs::MetricRegistry registry_;
   obs::ResizeletMetrics metrics_ = obs::ResizeletMetrics::Register(registry_);
+  MetricsResizeObserver observer_{&metrics_};
   std::vector<std::unique_ptr<obs::HttpServer>> servers_;
   std::atomic<bool> ready_{false};
 
@@ -173,6 +178,7 @@ class Daemon {
   std::unique_ptr<reconcile::PodCacheLister> lister_;
   std::unique_ptr<reconcile::Reconciler> reconciler_;
   std::atomic<reconcile::Reconciler*> live_reconciler_{nullptr};
+  std::atomic<bool> actuating_{false};
   std::unique_ptr<kube::PodSource> pods_;
   std::unique_ptr<kube::NodeSource> node_;
   std::unique_ptr<reconcile::ReconcileWorkers> workers_;
@@ -238,6 +244,10 @@ std::optional<Failure> Daemon::StartKube() {
   options.qps = static_cast<double>(config_.kube_api_qps);
   options.burst = static_cast<int>(config_.kube_api_burst);
   options.user_agent = absl::StrCat("resizelet/", cli::kVersion);
+  options.on_request = [this](std::string_view method, std::string_view path, int code,
+                              absl::Duration latency) {
+    observer_.OnKubeRequest(method, path, code, latency);
+  };
   auto client = kube::CurlKubeClient::Create(*std::move(rest), options);
   if (!client.ok()) {
     return Failure{cli::kExitInternal,
@@ -363,13 +373,25 @@ void Daemon::StartWatches() {
 }
 
 void Daemon::OnPodChange(const kube::PodChange& change) {
+  obs::VInfo(4, "Pod change",
+             {{"pod", change.key},
+              {"uid", change.uid},
+              {"kind", static_cast<int>(change.kind)},
+              {"resourcesChanged", change.resources_changed},
+              {"resizeConditionsChanged", change.resize_conditions_changed}});
   reconcile::Reconciler* reconciler = live_reconciler_.load();
   if (reconciler == nullptr) return;  // StartReconciling queues every cached pod itself
   std::optional<api::Pod> after;
   if (change.kind != kube::PodChange::Kind::kDeleted) after = cache_.Get(change.uid);
   std::optional<reconcile::Reconciler::PodEvent> event =
       reconcile::PodEventFor(change, after ? &*after : nullptr);
-  if (event) reconciler->OnPodEvent(*event, change.uid);
+  if (event) {
+    reconciler->OnPodEvent(*event, change.uid);
+  } else if (change.resize_conditions_changed && !actuating_.load()) {
+    // The kubelet's conditions are how companion / observe mode sees its resize progress and end;
+    // in actuate mode they are our own writes.
+    reconciler->Requeue(change.uid);
+  }
 }
 
 void Daemon::OnNodeChange(const std::optional<api::Node>& node) {
@@ -395,6 +417,7 @@ void Daemon::StartReconciling() {
     sink_ = std::make_unique<reconcile::KubeResizeStatusSink>(status_writer_.get(), events_.get());
     reconcile::ReporterOptions reporter_options;
     reporter_options.legacy_status_field = config_.legacy_resize_status;
+    reporter_options.observer = &observer_;
     // PodCondition.observedGeneration exists from 1.34.
     reporter_options.observed_generation =
         server_version_.major > 1 || (server_version_.major == 1 && server_version_.minor >= 34);
@@ -413,8 +436,10 @@ void Daemon::StartReconciling() {
   deps.reporter = reporter_.get();
   deps.clock = clock_;
   deps.queue = queue_.get();
+  deps.observer = &observer_;
   reconcile::ReconcilerOptions options;
   options.mode = choice.mode;
+  actuating_.store(choice.mode == reconcile::Mode::kActuate);
   options.actuator.shrink.headroom_bytes =
       static_cast<uint64_t>(std::max<int64_t>(0, config_.memory_shrink_headroom_bytes));
   options.actuator.shrink.reclaim = config_.memory_reclaim;
@@ -434,9 +459,11 @@ void Daemon::StartReconciling() {
       std::make_unique<reconcile::ReconcileWorkers>(reconciler_.get(), queue_.get(), kWorkers);
 }
 
-int Daemon::Run() {
+int Daemon::Run(std::ostream& err) {
   const std::chrono::microseconds watchdog = notifier_.WatchdogInterval();
   absl::Time next_ping = absl::InfinitePast();
+  const absl::Time sync_deadline = absl::Now() + config_.cache_sync_timeout;
+  int exit_code = cli::kExitOk;
   while (true) {
     if (int sig = WaitForSignal(signals_, kLoopTick); sig != 0) {
       obs::Info("Stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -449,6 +476,20 @@ int Daemon::Run() {
       (void)notifier_.Status(absl::StrCat("Watching pods of node ", config_.node_name));
       obs::Info("Ready", {{"node", config_.node_name}, {"pods", cache_.size()}});
     }
+    if (!ready_.load() && absl::Now() >= sync_deadline) {
+      std::vector<std::string> missing;
+      if (!pods_->synced()) missing.push_back(absl::StrCat("the pods of node ", config_.node_name));
+      if (!node_->synced()) missing.push_back(absl::StrCat("the Node ", config_.node_name));
+      const std::string message =
+          absl::StrCat("timed out after ", absl::FormatDuration(config_.cache_sync_timeout),
+                       " (cacheSyncTimeout) waiting for the first sync of ",
+                       absl::StrJoin(missing, " and "), " from the API server");
+      obs::Error(absl::DeadlineExceededError(message), "Start-up failed");
+      err << "resizelet run: " << message << "\n";
+      exit_code = cli::kExitInternal;
+      break;
+    }
+    if (store_) observer_.SyncCheckpointCommits(store_->stats().commits);
     // Pinged from this loop, which also starts the work: a hung loop stops the pings and systemd
     // restarts the daemon (sd_watchdog_enabled(3)).
     if (watchdog.count() > 0 && absl::Now() >= next_ping) {
@@ -457,7 +498,7 @@ int Daemon::Run() {
     }
   }
   Shutdown();
-  return cli::kExitOk;
+  return exit_code;
 }
 
 void Daemon::Shutdown() {
@@ -515,6 +556,16 @@ int RunDaemonCommand(const std::vector<std::string>& args, std::ostream& out, st
   }
   obs::Info("Starting resizelet",
             {{"version", cli::kVersion}, {"node", config->node_name}, {"mode", config->mode}});
+  // Test-only: read once, before anything reconciles (crash_point.h).
+  absl::StatusOr<std::optional<reconcile::CrashPoint>> crash_at =
+      reconcile::ArmCrashPointFrom(std::getenv(reconcile::kCrashAtVariable));
+  if (!crash_at.ok()) {
+    err << "resizelet run: " << crash_at.status().message() << "\n";
+    return cli::kExitBadInput;
+  }
+  if (*crash_at) {
+    obs::Warning("Crash point armed", {{"point", reconcile::CrashPointName(**crash_at)}});
+  }
 
   const sigset_t signals = BlockStopSignals();
   auto daemon = std::make_unique<Daemon>(*std::move(config), signals);
@@ -524,7 +575,7 @@ int RunDaemonCommand(const std::vector<std::string>& args, std::ostream& out, st
     err << "resizelet run: " << failure->message << "\n";
     return failure->exit_code;
   }
-  return daemon->Run();
+  return daemon->Run(err);
 }
 
 }  // namespace resizelet::daemon

@@ -3,7 +3,8 @@
 // reconcile workers on the watch of this node's pods until SIGTERM or SIGINT.
 //
 // Exit statuses: 0 after a clean stop, 2 for a bad command line or configuration (the message
-// names the field), 1 when anything else fails at start-up (the message names what failed).
+// names the field, or an unknown RESIZELET_CRASH_AT crash point), 1 when anything else fails at
+// start-up (the message names what failed), including caches not synced within cacheSyncTimeout.
 //
 // Start-up order, each step only once the one before it worked: config → logging → metrics and
 // HTTP endpoints → API client and /version → allocation checkpoint → CRI client → cgroup driver

@@ -239,11 +239,16 @@ absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpReques
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &capture);
+  const absl::Time start = clock_->Now();
   CURLcode rc = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(static_cast<curl_slist*>(headers));
   ReturnHandle(curl);
+  if (options_.on_request) {
+    options_.on_request(request.method, request.path, rc == CURLE_OK ? static_cast<int>(code) : 0,
+                        clock_->Now() - start);
+  }
   if (rc != CURLE_OK) {
     const std::string message =
         absl::StrCat(request.method, " ", request.path, ": ", curl_easy_strerror(rc));

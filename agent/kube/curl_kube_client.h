@@ -7,10 +7,12 @@
 #ifndef RESIZELET_AGENT_KUBE_CURL_KUBE_CLIENT_H_
 #define RESIZELET_AGENT_KUBE_CURL_KUBE_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -39,6 +41,12 @@ struct ClientOptions {
                                        .reset_after = absl::ZeroDuration()};
   // A Retry-After above this is clamped (the request deadline still applies).
   absl::Duration max_retry_after = absl::Seconds(60);
+  // Told of every attempt Do() makes, after it ends: the HTTP method, the path (with its query),
+  // the HTTP status (0 when no response came) and the attempt's latency. For request metrics;
+  // must be thread-safe and quick. May be empty.
+  std::function<void(std::string_view method, std::string_view path, int code,
+                     absl::Duration latency)>
+      on_request;
 };
 
 class CurlKubeClient : public KubeClient {

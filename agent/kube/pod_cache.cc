@@ -26,6 +26,21 @@ bool SameList(const std::vector<T>& a, const std::vector<T>& b, Eq eq) {
   return true;
 }
 
+bool SameResizeConditions(const api::Pod& a, const api::Pod& b) {
+  auto resize_conditions = [](const api::Pod& pod) {
+    std::vector<const api::PodCondition*> out;
+    for (const api::PodCondition& c : pod.conditions) {
+      if (c.type == "PodResizePending" || c.type == "PodResizeInProgress") out.push_back(&c);
+    }
+    return out;
+  };
+  return SameList(resize_conditions(a), resize_conditions(b),
+                  [](const api::PodCondition* x, const api::PodCondition* y) {
+                    return x->type == y->type && x->status == y->status && x->reason == y->reason &&
+                           x->message == y->message;
+                  });
+}
+
 }  // namespace
 
 bool ResourceRelevantChange(const api::Pod& a, const api::Pod& b) {
@@ -54,6 +69,7 @@ PodChange PodCache::Upsert(api::Pod pod) {
   } else {
     change.kind = PodChange::Kind::kUpdated;
     change.resources_changed = ResourceRelevantChange(it->second, pod);
+    change.resize_conditions_changed = !SameResizeConditions(it->second, pod);
     it->second = std::move(pod);
   }
   return change;

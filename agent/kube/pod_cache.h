@@ -21,6 +21,9 @@ struct PodChange {
   std::string key;  // namespace/name
   // Added and deleted pods always count as changed.
   bool resources_changed = false;
+  // An update changed the resize conditions (PodResizePending / PodResizeInProgress: type,
+  // status, reason, message). Companion and observe modes follow the kubelet's resize by them.
+  bool resize_conditions_changed = false;
 };
 
 // Whether anything a resize decision reads differs: specs' resources and resize policies, pod-level

@@ -181,6 +181,7 @@ const std::vector<FieldSpec>& Fields() {
       BoolField("memoryReclaim", &Config::memory_reclaim),
       IntField("memoryShrinkHeadroomBytes", &Config::memory_shrink_headroom_bytes),
       DurationField("runtimeRequestTimeout", &Config::runtime_request_timeout),
+      DurationField("cacheSyncTimeout", &Config::cache_sync_timeout),
       IntField("kubeAPIQPS", &Config::kube_api_qps),
       IntField("kubeAPIBurst", &Config::kube_api_burst),
   };
@@ -404,6 +405,9 @@ absl::Status Validate(const Config& c) {
       c.runtime_request_timeout > absl::Minutes(10)) {
     bad("runtimeRequestTimeout",
         Cat(absl::FormatDuration(c.runtime_request_timeout), " is not in (0, 10m]"));
+  }
+  if (c.cache_sync_timeout <= absl::ZeroDuration() || c.cache_sync_timeout > absl::Hours(1)) {
+    bad("cacheSyncTimeout", Cat(absl::FormatDuration(c.cache_sync_timeout), " is not in (0, 1h]"));
   }
   if (c.kube_api_qps <= 0) bad("kubeAPIQPS", Cat(c.kube_api_qps, " must be positive"));
   if (c.kube_api_burst < c.kube_api_qps) {

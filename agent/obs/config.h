@@ -64,6 +64,10 @@ struct Config {
   // Deadline of each CRI call. The kubelet's is 2m; a resize's runtime calls take ~10 ms
   // (facts.md §8), so a shorter deadline frees a worker from a hung runtime sooner.
   absl::Duration runtime_request_timeout = absl::Seconds(30);
+  // How long `resizelet run` waits for the first list of this node's pods and of its Node object
+  // before it gives up (exit 1): an API server that never answers fails the start visibly
+  // instead of leaving a daemon that is never ready.
+  absl::Duration cache_sync_timeout = absl::Minutes(2);
   // The kubelet's client limits (facts.md §7).
   int64_t kube_api_qps = 50;
   int64_t kube_api_burst = 100;
@@ -104,6 +108,7 @@ class ConfigFlags {
   std::string config_path_;
   Config values_;  // the flags' targets (their defaults are the Config defaults)
   std::string runtime_request_timeout_;
+  std::string cache_sync_timeout_;
 };
 
 }  // namespace resizelet::obs

@@ -9,6 +9,7 @@ namespace resizelet::obs {
 ConfigFlags::ConfigFlags(cli::FlagSet& flags) : flags_(flags) {
   Config& v = values_;
   runtime_request_timeout_ = absl::FormatDuration(v.runtime_request_timeout);
+  cache_sync_timeout_ = absl::FormatDuration(v.cache_sync_timeout);
   flags.AddString("config", "FILE",
                   std::string("The configuration file (apiVersion: ") +
                       std::string(kConfigApiVersion) + ", kind: " + std::string(kConfigKind) +
@@ -52,6 +53,10 @@ ConfigFlags::ConfigFlags(cli::FlagSet& flags) : flags_(flags) {
                &v.memory_shrink_headroom_bytes);
   flags.AddString("runtime-request-timeout", "DURATION", "Deadline of each CRI call.",
                   &runtime_request_timeout_);
+  flags.AddString("cache-sync-timeout", "DURATION",
+                  "How long to wait for the first sync of this node's pods and Node object "
+                  "before giving up (exit 1).",
+                  &cache_sync_timeout_);
   flags.AddInt("kube-api-qps", "N", "API server requests per second.", &v.kube_api_qps);
   flags.AddInt("kube-api-burst", "N", "API server request burst.", &v.kube_api_burst);
 }
@@ -87,6 +92,11 @@ absl::StatusOr<Config> ConfigFlags::Resolve(const NodeNameSources& sources) cons
       !absl::ParseDuration(runtime_request_timeout_, &config.runtime_request_timeout)) {
     return absl::InvalidArgumentError("--runtime-request-timeout: \"" + runtime_request_timeout_ +
                                       "\" is not a duration such as 30s or 1m30s");
+  }
+  if (flags_.WasSet("cache-sync-timeout") &&
+      !absl::ParseDuration(cache_sync_timeout_, &config.cache_sync_timeout)) {
+    return absl::InvalidArgumentError("--cache-sync-timeout: \"" + cache_sync_timeout_ +
+                                      "\" is not a duration such as 2m or 90s");
   }
   RETURN_IF_ERROR(ResolveNodeName(config, sources));
   RETURN_IF_ERROR(Validate(config));

@@ -8,9 +8,11 @@
 // Label values used by the reconciler (kept in one place so dashboards can rely on them):
 //   resource: cpu | memory;  requirement: requests | limits;  operation: add | remove | increase |
 //   decrease  (kubelet: container_requested_resizes_total)
-//   success: true | false;  reason: deferred | infeasible;  retry_trigger: pod_added |
-//   pod_updated | pod_resized | pod_deleted | pod_terminated | resize_completed | periodic
-//   state: proposed | in_progress | deferred | infeasible | error;  mode: actuate | companion |
+//   success: true (completed) | false (infeasible);  reason: deferred | infeasible;
+//   retry_trigger: pods_added | pod_updated | pod_resized | pods_removed | pod_terminated |
+//   resize_completed | periodic_retry (the kubelet's names, plus resize_completed)
+//   state: proposed | in_progress | deferred | infeasible | error (a pod without a resize is in
+//   none of them);  mode: actuate | companion |
 //   observe;  code: the gRPC status name (CRI) or the HTTP status (API server).
 #ifndef RESIZELET_AGENT_OBS_RESIZELET_METRICS_H_
 #define RESIZELET_AGENT_OBS_RESIZELET_METRICS_H_
@@ -50,8 +52,9 @@ namespace resizelet::obs {
 // X(member, name without prefix, help, buckets, label names...)
 #define RESIZELET_HISTOGRAMS(X)                                                              \
   X(pod_resize_duration_seconds, "pod_resize_duration_seconds",                              \
-    "Time from a resize being seen to its completion, in seconds.", kResizeDurationBuckets,  \
-    "success")                                                                               \
+    "Time from a resize being seen to its end, in seconds, in every mode; success=false "    \
+    "for a resize found infeasible.",                                                        \
+    kResizeDurationBuckets, "success")                                                       \
   X(cri_call_duration_seconds, "cri_call_duration_seconds",                                  \
     "Container runtime (CRI) call latency in seconds, by method and gRPC status.",           \
     kCallDurationBuckets, "method", "code")                                                  \

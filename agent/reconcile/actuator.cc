@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/common/status_macros.h"
+#include "agent/reconcile/crash_point.h"
 #include "agent/resize/container_resources.h"
 #include "agent/resize/pod_cgroup_config.h"
 #include "cri/cri_errors.h"
@@ -121,6 +122,7 @@ ActuationResult Actuator::Actuate(const api::Pod& current, const api::Pod& targe
         }
         pod_cgroup_changed = true;
         result.done.push_back(step);
+        CrashPointReached(CrashPoint::kAfterPodCgroup);
         continue;
       }
       if (std::find(result.stopped.begin(), result.stopped.end(), step.target) !=
@@ -162,6 +164,7 @@ ActuationResult Actuator::Actuate(const api::Pod& current, const api::Pod& targe
       return result;
     }
     pod_cgroup_changed = true;
+    CrashPointReached(CrashPoint::kAfterPodCgroup);
   }
 
   if (pod_cgroup_changed && !where.sandbox_id.empty()) {
@@ -249,6 +252,7 @@ absl::Status Actuator::ApplyContainerStep(const PlanStep& step, const api::Pod& 
         absl::StrCat("updating container \"", container.name, "\": ", outcome.status().message()));
   }
   if (*outcome == cri::UpdateOutcome::kApplied) ++result.container_updates;
+  CrashPointReached(CrashPoint::kAfterCriUpdate);
   return absl::OkStatus();
 }
 

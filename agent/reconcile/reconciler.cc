@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/common/status_macros.h"
 #include "agent/reconcile/allocation_convert.h"
+#include "agent/reconcile/crash_point.h"
 #include "agent/reconcile/read_back.h"
 #include "agent/resize/node_usage.h"
 #include "agent/resize/pending_order.h"
@@ -51,6 +52,26 @@ bool KubeletShowsDone(const api::Pod& pod) {
   return true;
 }
 
+// Whether the kubelet reports containerStatuses[].resources (1.33+ kubelets do): then their
+// matching the spec is evidence of its own that a resize is done.
+bool ReportsResources(const api::Pod& pod) {
+  for (const api::ContainerStatus& s : pod.container_statuses) {
+    if (s.resources && s.state == api::ContainerStateKind::kRunning) return true;
+  }
+  return false;
+}
+
+// A watched resize's state as the kubelet's conditions show it (companion / observe modes).
+ResizeState StateFromConditions(const api::Pod& pod) {
+  if (const api::PodCondition* p = FindCondition(pod, "PodResizePending")) {
+    return p->reason == "Infeasible" ? ResizeState::kInfeasible : ResizeState::kDeferred;
+  }
+  if (const api::PodCondition* c = FindCondition(pod, "PodResizeInProgress")) {
+    return c->reason == "Error" ? ResizeState::kError : ResizeState::kInProgress;
+  }
+  return ResizeState::kProposed;
+}
+
 }  // namespace
 
 const char* RetryTriggerName(RetryTrigger trigger) {
@@ -76,7 +97,8 @@ const char* RetryTriggerName(RetryTrigger trigger) {
 Reconciler::Reconciler(ReconcilerDeps deps, ReconcilerOptions options)
     : deps_(deps),
       options_(std::move(options)),
-      actuator_(deps.driver, deps.runtime, deps.stopper, options_.actuator) {}
+      actuator_(deps.driver, deps.runtime, deps.stopper, options_.actuator),
+      observer_(deps.observer != nullptr ? deps.observer : NoopResizeObserver::Instance()) {}
 
 Reconciler::~Reconciler() {
   std::optional<runtime::Clock::TimerId> timer;
@@ -115,12 +137,15 @@ void Reconciler::OnPodEvent(PodEvent event, const std::string& uid) {
   }
 }
 
+void Reconciler::Requeue(const std::string& uid) { deps_.queue->Add(uid); }
+
 bool Reconciler::ProcessNext() {
   std::optional<std::string> uid = deps_.queue->Get();
   if (!uid) return false;
-  if (Reconcile(*uid).ok()) {
+  if (absl::Status s = Reconcile(*uid); s.ok()) {
     deps_.queue->Forget(*uid);
   } else {
+    observer_->OnReconcileFailed(*uid, s);
     deps_.queue->AddRateLimited(*uid);
   }
   deps_.queue->Done(*uid);
@@ -189,6 +214,27 @@ std::vector<ObservedResize> Reconciler::Observed() const {
   return observed_;
 }
 
+ResizeState Reconciler::State(const std::string& uid) const {
+  absl::MutexLock lock(&mu_);
+  auto it = states_.find(uid);
+  return it == states_.end() ? ResizeState::kNone : it->second.state;
+}
+
+void Reconciler::SetStateLocked(const api::Pod& pod, ResizeState to) {
+  Shown& shown = states_[pod.uid];
+  const ResizeState from = shown.state;
+  shown = Shown{to, pod.namespace_name, pod.name, pod.generation};
+  if (from != to) {
+    observer_->OnResizeState({pod.namespace_name, pod.name, pod.uid, pod.generation, from, to});
+  }
+  if (to == ResizeState::kNone) states_.erase(pod.uid);
+}
+
+void Reconciler::SetState(const api::Pod& pod, ResizeState to) {
+  absl::MutexLock lock(&mu_);
+  SetStateLocked(pod, to);
+}
+
 absl::Time Reconciler::NextPeriodicRetry() const {
   absl::MutexLock lock(&mu_);
   return timer_due_;
@@ -228,6 +274,7 @@ void Reconciler::FinishWatch(const std::string& uid, const std::string& outcome)
   if (it == watches_.end()) return;
   observed_.push_back({uid, it->second.generation, deps_.clock->Now() - it->second.since, outcome});
   watches_.erase(it);
+  observer_->OnResizeFinished(observed_.back());
 }
 
 void Reconciler::PodGone(const std::string& uid) {
@@ -238,6 +285,12 @@ void Reconciler::PodGone(const std::string& uid) {
   infeasible_.erase(uid);
   watches_.erase(uid);
   seen_.erase(uid);
+  if (auto st = states_.find(uid); st != states_.end()) {
+    const Shown& s = st->second;
+    observer_->OnResizeState(
+        {s.namespace_name, s.name, uid, s.generation, s.state, ResizeState::kNone});
+    states_.erase(st);
+  }
 }
 
 absl::Status Reconciler::Reconcile(const std::string& uid) {
@@ -260,19 +313,50 @@ void Reconciler::ReconcileObserve(const api::Pod& pod) {
   auto it = seen_.find(pod.uid);
   if (it == seen_.end()) {
     seen_.emplace(pod.uid, desired);
-    if (!KubeletShowsDone(pod)) StartWatch(pod);
+    if (!KubeletShowsDone(pod)) {
+      StartWatch(pod);
+      SetStateLocked(pod, StateFromConditions(pod));
+    }
     return;
   }
   if (!SameResources(it->second, desired)) {
+    CountRequestedResizes(ApplyAllocated(pod, it->second), pod, *observer_);
     it->second = desired;
     StartWatch(pod);
+    watches_[pod.uid].saw_condition = false;
   }
-  if (!watches_.contains(pod.uid)) return;
+  if (!watches_.contains(pod.uid)) {
+    if (KubeletShowsDone(pod)) {
+      SetStateLocked(pod, ResizeState::kNone);
+      return;
+    }
+    // An infeasible resize stays so until the next spec change.
+    if (auto st = states_.find(pod.uid);
+        st != states_.end() && st->second.state == ResizeState::kInfeasible) {
+      return;
+    }
+    // The kubelet shows a resize whose spec change was not seen apart from the pod's first sight
+    // (the two raced): time it from now.
+    StartWatch(pod);
+  }
+  Watch& watch = watches_[pod.uid];
+  if (FindCondition(pod, "PodResizePending") != nullptr ||
+      FindCondition(pod, "PodResizeInProgress") != nullptr) {
+    watch.saw_condition = true;
+  }
+  // Right after a spec change a kubelet that has not reacted yet shows no condition either: done
+  // needs evidence (a condition seen and gone, or reported resources at the spec's values).
+  const bool done = KubeletShowsDone(pod) && (watch.saw_condition || ReportsResources(pod));
   if (const api::PodCondition* p = FindCondition(pod, "PodResizePending");
       p != nullptr && p->reason == "Infeasible") {
+    // The state first, the duration second: a scrape that sees the resize timed sees it ended.
+    SetStateLocked(pod, ResizeState::kInfeasible);
     FinishWatch(pod.uid, "infeasible");
-  } else if (KubeletShowsDone(pod)) {
+  } else if (done) {
+    SetStateLocked(pod, ResizeState::kNone);
     FinishWatch(pod.uid, "completed");
+  } else {
+    SetStateLocked(pod, StateFromConditions(pod));
   }
 }
 
@@ -316,6 +400,9 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
         return absl::OkStatus();  // Infeasible waits for the next spec change
       }
       allocatable = allocatable_;
+      if (auto st = states_.find(uid); st == states_.end()) {
+        SetStateLocked(pod, ResizeState::kProposed);
+      }
     }
     const resize::AdmissionDecision decision =
         resize::Admit(pod, allocated, allocatable, OthersUsage(uid), options_.node_settings);
@@ -329,6 +416,7 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
         it->second.keys = resize::MakePendingResize(allocated, pod, since);
         it->second.keys.uid = uid;
         StartWatch(pod);
+        SetStateLocked(pod, ResizeState::kDeferred);
         if (!timer_) ArmTimerLocked(options_.initial_retry_delay, cancel);
       }
       for (runtime::Clock::TimerId id : cancel) deps_.clock->Cancel(id);
@@ -341,8 +429,10 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
         infeasible_[uid] = pod.generation;
         pending_.erase(uid);
         StartWatch(pod);
+        SetStateLocked(pod, ResizeState::kInfeasible);
         FinishWatch(uid, "infeasible");
       }
+      observer_->OnInfeasible(decision.reason_detail);
       if (deps_.reporter != nullptr) deps_.reporter->Infeasible(pod, decision.message);
       return absl::OkStatus();
     }
@@ -350,22 +440,46 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
       absl::MutexLock lock(&mu_);
       auto it = pending_.find(uid);
       if (it != pending_.end()) {
-        ++accepted_by_trigger_[RetryTriggerName(it->second.last_trigger)];
+        const char* trigger = RetryTriggerName(it->second.last_trigger);
+        ++accepted_by_trigger_[trigger];
+        observer_->OnDeferredAccepted(trigger);
         pending_.erase(it);
       }
       infeasible_.erase(uid);
       StartWatch(pod);
+      SetStateLocked(pod, ResizeState::kInProgress);
     }
+    CountRequestedResizes(previous, pod, *observer_);
+    CrashPointReached(CrashPoint::kAfterAdmission);
     // Allocated is recorded before anything is actuated.
     RETURN_IF_ERROR(deps_.store->SetAllocated(uid, ToAllocated(pod)));
     if (deps_.reporter != nullptr) deps_.reporter->Started(pod);
+    CrashPointReached(CrashPoint::kAfterCheckpoint);
     allocated = pod;
     resized_now = true;
   } else {
     absl::MutexLock lock(&mu_);
     pending_.erase(uid);  // the spec went back to what is allocated
     infeasible_.erase(uid);
+    if (auto st = states_.find(uid); st != states_.end() &&
+                                     st->second.state != ResizeState::kInProgress &&
+                                     st->second.state != ResizeState::kError) {
+      SetStateLocked(pod, ResizeState::kNone);
+    }
   }
+
+  // Allocated ahead of actuated in the checkpoint: a resize cut short by a restart (or a failed
+  // actuation being retried). Its ResizeStarted went out before; a fresh reporter takes it up
+  // again without announcing it twice, so that its completion is reported (the kubelet's
+  // allocation manager keeps allocated and actuated apart for the same reason).
+  const bool interrupted =
+      !resized_now && entry && entry->allocated &&
+      (!entry->actuated || entry->actuated->generation < entry->allocated->generation);
+  if (interrupted && deps_.reporter != nullptr &&
+      deps_.reporter->Phase(uid) == ResizePhase::kNone) {
+    deps_.reporter->Resumed(pod);
+  }
+  if (interrupted) SetState(pod, ResizeState::kInProgress);
 
   state::ActuatedResources actuated;
   if (VerifyReadBack(allocated, read, rb).ok()) {
@@ -377,10 +491,13 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
     {
       absl::MutexLock lock(&mu_);
       StartWatch(pod);
+      SetStateLocked(pod, ResizeState::kInProgress);
     }
     const api::Pod current = PodFromReadBack(previous, read);
     ActuationResult result = actuator_.Actuate(current, allocated, where);
+    for (const std::string& name : result.stopped) observer_->OnContainerRestarted(name);
     if (!result.status.ok()) {
+      SetState(pod, ResizeState::kError);
       if (deps_.reporter != nullptr) {
         deps_.reporter->Failed(pod, std::string(result.status.message()));
       }
@@ -390,19 +507,32 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
     resized_now = true;
   }
   actuated.generation = pod.generation;
-  if (!entry || !entry->actuated || *entry->actuated != actuated) {
-    RETURN_IF_ERROR(deps_.store->SetActuated(uid, actuated));
-  }
   // Also when only the pod shows our conditions: a restart between the actuation and the status
   // patch must not leave them behind.
   const bool reporting =
       deps_.reporter != nullptr && (deps_.reporter->Phase(uid) != ResizePhase::kNone ||
                                     FindCondition(pod, "PodResizePending") != nullptr ||
                                     FindCondition(pod, "PodResizeInProgress") != nullptr);
-  if (reporting) deps_.reporter->Completed(pod);
+  if (reporting) {
+    CrashPointReached(CrashPoint::kBeforeStatusPatch);
+    // After a restart our InProgress condition on the pod is the trace of a resize whose end was
+    // not reported yet: take it up again so that its ResizeCompleted goes out.
+    if (deps_.reporter->Phase(uid) == ResizePhase::kNone &&
+        FindCondition(pod, "PodResizeInProgress") != nullptr) {
+      deps_.reporter->Resumed(pod);
+    }
+    deps_.reporter->Completed(pod);
+  }
+  // Actuated is recorded after the end was reported: until then the checkpoint shows allocated
+  // ahead of actuated, which is how a restart knows that this resize's end is still to be
+  // reported (`interrupted` above). A crash between the two reports the end twice at worst.
+  if (!entry || !entry->actuated || *entry->actuated != actuated) {
+    RETURN_IF_ERROR(deps_.store->SetActuated(uid, actuated));
+  }
   bool retry = false;
   {
     absl::MutexLock lock(&mu_);
+    SetStateLocked(pod, ResizeState::kNone);
     FinishWatch(uid, "completed");
     retry = resized_now && !pending_.empty();
   }

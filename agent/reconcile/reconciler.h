@@ -10,8 +10,11 @@
 //             resized / removed / terminated, after another resize completes, and on a timer
 //             (30 s, then every 3 min, reset by each retry pass); the trigger that got a deferred
 //             resize admitted is counted. Infeasible waits for the next spec change.
-//   record:   allocated before actuation, actuated after (a crash in between redoes the missing
-//             part; nothing already at its target is sent again).
+//   record:   allocated before actuation, actuated after it and after its end was reported (a
+//             crash in between redoes the missing part — nothing already at its target is sent
+//             again — and reports the end: allocated ahead of actuated marks a resize whose
+//             ResizeCompleted is still due).
+//   crash points (crash_point.h) mark each step for restart tests.
 //   actuate:  Actuator (actuator.h); terminated containers and terminating pods best effort.
 //   report:   Reporter (reporter.h).
 // With no checkpoint entry (first sight, or a lost checkpoint) allocated is what the node holds:
@@ -36,6 +39,7 @@
 #include "agent/reconcile/mode.h"
 #include "agent/reconcile/pod_lister.h"
 #include "agent/reconcile/reporter.h"
+#include "agent/reconcile/resize_observer.h"
 #include "agent/resize/admission.h"
 #include "agent/resize/pending_order.h"
 #include "agent/runtime/clock.h"
@@ -79,14 +83,8 @@ struct ReconcilerDeps {
   Reporter* reporter = nullptr;         // may be null in companion / observe mode
   runtime::Clock* clock = nullptr;
   runtime::WorkQueue* queue = nullptr;
-};
-
-// One resize seen from spec change to completion (all modes).
-struct ObservedResize {
-  std::string uid;
-  int64_t generation = 0;
-  absl::Duration duration;
-  std::string outcome;  // "completed", "infeasible", "error"
+  // Resize states, ends and counts, for metrics and logs (resize_observer.h); may be null.
+  ResizeObserver* observer = nullptr;
 };
 
 class Reconciler {
@@ -101,6 +99,9 @@ class Reconciler {
   // Pod events from the watch: queue the pod and retry the deferred resizes.
   enum class PodEvent { kAdded, kUpdated, kResized, kDeleted, kTerminated };
   void OnPodEvent(PodEvent event, const std::string& uid) ABSL_LOCKS_EXCLUDED(mu_);
+  // Queues one pass of `uid` without retrying the deferred resizes: for changes only companion
+  // and observe modes read (the kubelet's resize conditions).
+  void Requeue(const std::string& uid);
 
   // One pass for `uid`. An error means "retry with backoff".
   absl::Status Reconcile(const std::string& uid) ABSL_LOCKS_EXCLUDED(mu_);
@@ -116,6 +117,8 @@ class Reconciler {
   // pod_deferred_accepted_resizes_total{retry_trigger}.
   std::map<std::string, uint64_t> AcceptedByTrigger() const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<ObservedResize> Observed() const ABSL_LOCKS_EXCLUDED(mu_);
+  // The state of `uid`'s resize (kNone when it has none).
+  ResizeState State(const std::string& uid) const ABSL_LOCKS_EXCLUDED(mu_);
   // When the periodic retry is next due; InfiniteFuture when nothing waits.
   absl::Time NextPeriodicRetry() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -124,10 +127,17 @@ class Reconciler {
     resize::PendingResize keys;
     RetryTrigger last_trigger = RetryTrigger::kPodResized;
   };
+  struct Shown {  // a resize's state as last reported to the observer
+    ResizeState state = ResizeState::kNone;
+    std::string namespace_name;
+    std::string name;
+    int64_t generation = 0;
+  };
   struct Watch {  // a resize being timed
     int64_t generation = 0;
     absl::Time since;
     state::AllocatedResources desired;
+    bool saw_condition = false;  // the kubelet showed a resize condition for this generation
   };
 
   absl::Status ReconcileActuate(const api::Pod& pod);
@@ -138,12 +148,16 @@ class Reconciler {
   void StartWatch(const api::Pod& pod) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishWatch(const std::string& uid, const std::string& outcome)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves `pod`'s resize to `to`, telling the observer when that changes anything.
+  void SetStateLocked(const api::Pod& pod, ResizeState to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetState(const api::Pod& pod, ResizeState to) ABSL_LOCKS_EXCLUDED(mu_);
   void ArmTimerLocked(absl::Duration delay, std::vector<runtime::Clock::TimerId>& cancel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ReconcilerDeps deps_;
   const ReconcilerOptions options_;
   Actuator actuator_;
+  ResizeObserver* const observer_;
 
   mutable absl::Mutex mu_;
   resize::CpuMemory allocatable_ ABSL_GUARDED_BY(mu_);
@@ -155,6 +169,7 @@ class Reconciler {
   // Companion / observe: the last desired resources seen per pod.
   std::map<std::string, state::AllocatedResources> seen_ ABSL_GUARDED_BY(mu_);
   std::vector<ObservedResize> observed_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Shown> states_ ABSL_GUARDED_BY(mu_);
   std::optional<runtime::Clock::TimerId> timer_ ABSL_GUARDED_BY(mu_);
   absl::Time timer_due_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool first_retry_armed_ ABSL_GUARDED_BY(mu_) = false;

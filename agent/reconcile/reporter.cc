@@ -93,6 +93,16 @@ void Reporter::Started(const api::Pod& pod) {
   CancelTimer(stale);
 }
 
+void Reporter::Resumed(const api::Pod& pod) {
+  std::optional<runtime::Clock::TimerId> stale;
+  {
+    absl::MutexLock lock(&mu_);
+    stale = Transition(pod, ResizePhase::kInProgress, "", /*write_now=*/false,
+                       /*announce=*/false);
+  }
+  CancelTimer(stale);
+}
+
 void Reporter::Deferred(const api::Pod& pod, const std::string& message) {
   std::optional<runtime::Clock::TimerId> stale;
   {
@@ -154,7 +164,7 @@ Reporter::Counters Reporter::counters() const {
 
 std::optional<runtime::Clock::TimerId> Reporter::Transition(const api::Pod& pod, ResizePhase phase,
                                                             const std::string& message,
-                                                            bool write_now) {
+                                                            bool write_now, bool announce) {
   Entry& e = entries_[pod.uid];
   e.ref = kube::PodRef{pod.namespace_name, pod.name, pod.uid};
   e.conditions = pod.conditions;
@@ -167,7 +177,7 @@ std::optional<runtime::Clock::TimerId> Reporter::Transition(const api::Pod& pod,
   std::optional<runtime::Clock::TimerId> stale = std::exchange(e.timer, std::nullopt);
   ++e.token;
 
-  if (changed) {
+  if (changed && announce) {
     switch (phase) {
       case ResizePhase::kInProgress:
         Event(e, kNormal, "ResizeStarted", ResizeEventMessage("Pod resize started", pod));
@@ -271,6 +281,7 @@ void Reporter::Write(Entry& entry, const Shown& want) {
 void Reporter::Event(const Entry& entry, const char* type, const char* reason,
                      const std::string& message) {
   ++counters_.events;
+  if (options_.observer != nullptr) options_.observer->OnEvent(reason);
   // Events are best effort: a lost event never blocks the status (the recorder has its own
   // rate limit).
   (void)sink_->RecordEvent(entry.ref, type, reason, message);

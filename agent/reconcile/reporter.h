@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/api/objects.h"
+#include "agent/reconcile/resize_observer.h"
 #include "agent/reconcile/resize_status_sink.h"
 #include "agent/runtime/clock.h"
 
@@ -39,6 +40,8 @@ struct ReporterOptions {
   bool legacy_status_field = false;
   // The API server has PodCondition.observedGeneration (1.34+).
   bool observed_generation = true;
+  // Told of each event emitted (events_total{reason}); not owned, may be null.
+  ResizeObserver* observer = nullptr;
 };
 
 class Reporter {
@@ -50,6 +53,9 @@ class Reporter {
 
   // The resize of `pod` (its spec, now allocated) was admitted and is being actuated.
   void Started(const api::Pod& pod) ABSL_LOCKS_EXCLUDED(mu_);
+  // As Started, without the ResizeStarted event: a resize admitted before a restart (its event
+  // already went out) whose completion is still to be reported.
+  void Resumed(const api::Pod& pod) ABSL_LOCKS_EXCLUDED(mu_);
   void Deferred(const api::Pod& pod, const std::string& message) ABSL_LOCKS_EXCLUDED(mu_);
   void Infeasible(const api::Pod& pod, const std::string& message) ABSL_LOCKS_EXCLUDED(mu_);
   // Actuation failed: PodResizeInProgress reason Error.
@@ -91,7 +97,8 @@ class Reporter {
 
   // Moves `uid` to `phase`; returns the timer to cancel (outside the lock), if any.
   std::optional<runtime::Clock::TimerId> Transition(const api::Pod& pod, ResizePhase phase,
-                                                    const std::string& message, bool write_now)
+                                                    const std::string& message, bool write_now,
+                                                    bool announce = true)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Write(Entry& entry, const Shown& want) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Event(const Entry& entry, const char* type, const char* reason, const std::string& message)

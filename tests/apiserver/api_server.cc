@@ -6,6 +6,7 @@
 #include <deque>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -231,7 +232,13 @@ struct ApiServer::Impl {
 
   // ---- plumbing ----
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res) {
-    RequestRecord record{req.method, req.path, "", req.get_header_value("Content-Type"), "", 0};
+    RequestRecord record{req.method,
+                         req.path,
+                         "",
+                         req.get_header_value("Content-Type"),
+                         "",
+                         0,
+                         req.get_header_value("User-Agent")};
     size_t q = req.target.find('?');
     if (q != std::string::npos) record.query = req.target.substr(q + 1);
     const std::string auth = req.get_header_value("Authorization");
@@ -641,6 +648,69 @@ struct ApiServer::Impl {
     Reply(res, 201, *created);
   }
 
+  // DeleteOptions.gracePeriodSeconds from the body, else the query; nullopt when not given.
+  static std::optional<int64_t> GracePeriodOf(const httplib::Request& req) {
+    if (!req.body.empty()) {
+      json options_json = json::parse(req.body, nullptr, false);
+      if (options_json.is_object() && options_json.contains("gracePeriodSeconds") &&
+          options_json["gracePeriodSeconds"].is_number_integer()) {
+        return options_json["gracePeriodSeconds"].get<int64_t>();
+      }
+    }
+    int64_t grace = 0;
+    if (req.has_param("gracePeriodSeconds") &&
+        absl::SimpleAtoi(req.get_param_value("gracePeriodSeconds"), &grace)) {
+      return grace;
+    }
+    return std::nullopt;
+  }
+
+  // The pod strategy's graceful deletion (registry/core/pod CheckGracefulDelete and
+  // rest.BeforeDelete): a pod bound to a node and still running is only marked — deletionTimestamp
+  // = now + grace, deletionGracePeriodSeconds, generation + 1 — and stays until its kubelet deletes
+  // it with grace period 0. Returns the marked object, or null when the pod is to be removed at
+  // once (unbound, terminal, grace 0).
+  absl::StatusOr<json> DeleteGracefully(const std::string& ns, const std::string& name,
+                                        const std::string& uid, std::optional<int64_t> grace) {
+    json marked = nullptr;
+    auto updated =
+        store.Update("pods", ObjectKey(ns, name), [&](const json& current) -> absl::StatusOr<json> {
+          const json& meta = current["metadata"];
+          if (!uid.empty() && meta.value("uid", "") != uid) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("Precondition failed: UID in precondition: ", uid,
+                             ", UID in object meta: ", meta.value("uid", "")));
+          }
+          const json& spec = current.contains("spec") ? current["spec"] : json::object();
+          const json& status = current.contains("status") ? current["status"] : json::object();
+          const std::string phase = status.is_object() ? status.value("phase", "") : "";
+          const bool bound = spec.is_object() && !spec.value("nodeName", "").empty();
+          int64_t period = grace.value_or(
+              spec.is_object() ? spec.value("terminationGracePeriodSeconds", int64_t{30}) : 30);
+          if (!bound || phase == "Succeeded" || phase == "Failed" || period <= 0) {
+            return current;  // unchanged: removed below
+          }
+          json next = current;
+          json& next_meta = next["metadata"];
+          if (meta.contains("deletionTimestamp")) {
+            // A second DELETE may only shorten the grace period.
+            const int64_t existing = meta.value("deletionGracePeriodSeconds", int64_t{0});
+            if (existing > 0 && existing <= period) {
+              marked = current;
+              return current;
+            }
+          }
+          next_meta["deletionTimestamp"] = NowRfc3339(period);
+          next_meta["deletionGracePeriodSeconds"] = period;
+          next_meta["generation"] = meta.value("generation", int64_t{1}) + 1;
+          marked = next;
+          return next;
+        });
+    if (!updated.ok()) return updated.status();
+    if (marked.is_null()) return json(nullptr);
+    return *updated;
+  }
+
   void Delete(const httplib::Request& req, httplib::Response& res, const std::string& resource,
               const std::string& ns, const std::string& name) {
     std::string uid;
@@ -649,6 +719,15 @@ struct ApiServer::Impl {
       if (options_json.is_object() && options_json.contains("preconditions") &&
           options_json["preconditions"].is_object()) {
         uid = options_json["preconditions"].value("uid", "");
+      }
+    }
+    if (resource == "pods") {
+      std::optional<int64_t> grace = GracePeriodOf(req);
+      if (absl::StatusOr<json> graceful = DeleteGracefully(ns, name, uid, grace);
+          !graceful.ok() || !graceful->is_null()) {
+        if (absl::IsNotFound(graceful.status())) return NotFound(res, resource, name);
+        if (!graceful.ok()) return ReplyError(res, 409, std::string(graceful.status().message()));
+        return Reply(res, 200, *graceful);
       }
     }
     auto deleted = store.Delete(resource, ObjectKey(ns, name), uid);

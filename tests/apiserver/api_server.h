@@ -1,7 +1,8 @@
 // resizelet's local Kubernetes API server: HTTPS on loopback with bearer-token auth, serving the
 // parts of core/v1 that resizelet and kubectl use (version, discovery, OpenAPI v3, pods with the
-// status and resize subresources, nodes, events; list, chunked watch with bookmarks, patch) with
-// the real apiserver's status codes, plus fault injection and a request log for tests.
+// status and resize subresources, nodes, events; list, chunked watch with bookmarks, patch;
+// graceful deletion of pods bound to a node) with the real apiserver's status codes, plus fault
+// injection and a request log for tests.
 //
 // Runs in-process (tests) or as the `resizelet-apiserver` binary (demo). Thread-safe.
 #ifndef RESIZELET_TESTS_APISERVER_API_SERVER_H_
@@ -39,6 +40,7 @@ struct RequestRecord {
   std::string content_type;
   std::string body;
   int status = 0;
+  std::string user_agent;  // tells the kubelet's requests from resizelet's and kubectl's
 };
 
 class ApiServer {

@@ -205,8 +205,27 @@ TEST_F(KubectlTest, DescribeShowsTheEventsOfThisPodOnly) {
   EXPECT_THAT(r.output, Not(HasSubstr("FromAnOlderPod")));
 }
 
-TEST_F(KubectlTest, DeleteReturns) {
-  ApplyPod();
+TEST_F(KubectlTest, DeleteOfBoundPodIsGracefulUntilTheKubeletDeletesIt) {
+  ApplyPod();  // bound to node-a
+  ProcessResult r = Kubectl({"delete", "pod", "web", "--wait=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("deleted"));
+  // Marked, not gone: the kubelet still has to stop it (registry/core/pod CheckGracefulDelete).
+  auto marked = server_->store().Get("pods", "default/web");
+  ASSERT_TRUE(marked.has_value());
+  EXPECT_TRUE((*marked)["metadata"].contains("deletionTimestamp"));
+  EXPECT_EQ((*marked)["metadata"].value("deletionGracePeriodSeconds", 0), 30);
+  // The kubelet's final delete, with grace period 0, removes it.
+  r = Kubectl({"delete", "pod", "web", "--grace-period=0", "--force"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(server_->store().Get("pods", "default/web").has_value());
+}
+
+TEST_F(KubectlTest, DeleteOfUnboundPodIsImmediate) {
+  std::string yaml = kPodYaml;
+  yaml.erase(yaml.find("  nodeName: node-a\n"), std::string("  nodeName: node-a\n").size());
+  std::ofstream(dir_ + "/unbound.yaml") << yaml;
+  ASSERT_EQ(Kubectl({"apply", "-f", dir_ + "/unbound.yaml"}).exit_code, 0);
   ProcessResult r = Kubectl({"delete", "pod", "web"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("deleted"));

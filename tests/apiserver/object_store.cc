@@ -11,8 +11,8 @@ namespace resizelet::apiserver {
 
 using nlohmann::json;
 
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
+std::string NowRfc3339(int64_t offset_seconds) {
+  std::time_t now = std::time(nullptr) + static_cast<std::time_t>(offset_seconds);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];

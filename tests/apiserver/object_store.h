@@ -74,8 +74,8 @@ class ObjectStore {
   uint64_t uid_counter_ = 0;
 };
 
-// RFC 3339 UTC timestamp of now, seconds precision ("2026-11-28T12:00:00Z").
-std::string NowRfc3339();
+// RFC 3339 UTC timestamp of now plus `offset_seconds`, seconds precision ("2026-11-28T12:00:00Z").
+std::string NowRfc3339(int64_t offset_seconds = 0);
 
 }  // namespace resizelet::apiserver
 

@@ -13,7 +13,9 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "agent/kube/curl_kube_client.h"
 #include "agent/kube/event_recorder.h"
 #include "agent/kube/pod_source.h"
@@ -304,6 +306,28 @@ TEST_F(ClientTest, ServerErrorsAreRetriedWithBackoff) {
   EXPECT_EQ(server_->CountRequests("GET", "/version"), 4);
   // 200 ms, 400 ms, 800 ms at least (jitter only adds).
   EXPECT_GE(clock.TotalSlept(), absl::Milliseconds(1400));
+}
+
+TEST_F(ClientTest, EveryAttemptIsReportedWithItsMethodPathAndCode) {
+  auto config = LoadKubeconfig(server_->kubeconfig_path());
+  ASSERT_THAT(config, IsOk());
+  runtime::SimulatedClock clock(runtime::SleepMode::kAdvanceOnSleep);
+  std::mutex mu;
+  std::vector<std::string> seen;
+  ClientOptions options;
+  options.clock = &clock;
+  options.on_request = [&](std::string_view method, std::string_view path, int code,
+                           absl::Duration latency) {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_GE(latency, absl::ZeroDuration());
+    seen.push_back(absl::StrCat(std::string(method), " ", std::string(path), " ", code));
+  };
+  auto client = CurlKubeClient::Create(*config, options);
+  ASSERT_THAT(client, IsOk());
+  server_->FailNext(503, 1, "GET", "/version");
+  ASSERT_THAT(ReadServerVersion(**client), IsOk());
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"GET /version 503", "GET /version 200"}));
 }
 
 TEST_F(ClientTest, RequestsGiveUpAtTheirDeadline) {

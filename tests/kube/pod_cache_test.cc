@@ -39,6 +39,27 @@ TEST(PodCacheTest, ReportsResourceRelevantChangesOnly) {
   EXPECT_FALSE(cache.Upsert(MakePod("u1", "200m")).resources_changed);  // same quantity
 }
 
+TEST(PodCacheTest, ReportsResizeConditionChangesSeparately) {
+  PodCache cache;
+  cache.Upsert(MakePod("u1", "100m"));
+  api::Pod shown = MakePod("u1", "100m");
+  api::PodCondition in_progress;
+  in_progress.type = "PodResizeInProgress";
+  in_progress.status = "True";
+  shown.conditions.push_back(in_progress);
+  PodChange change = cache.Upsert(shown);
+  EXPECT_FALSE(change.resources_changed);
+  EXPECT_TRUE(change.resize_conditions_changed);
+  // A timestamp-only or unrelated condition change is not one.
+  shown.conditions[0].last_transition_time = "2026-01-01T00:00:00Z";
+  api::PodCondition ready;
+  ready.type = "Ready";
+  ready.status = "True";
+  shown.conditions.push_back(ready);
+  EXPECT_FALSE(cache.Upsert(shown).resize_conditions_changed);
+  EXPECT_TRUE(cache.Upsert(MakePod("u1", "100m")).resize_conditions_changed);  // dropped
+}
+
 TEST(PodCacheTest, ReplaceSynthesizesDeletions) {
   PodCache cache;
   cache.Upsert(MakePod("u1", "1"));

@@ -51,6 +51,7 @@ TEST(ConfigTest, DecodesEveryField) {
   EXPECT_TRUE(c->memory_reclaim);
   EXPECT_EQ(c->memory_shrink_headroom_bytes, 64 << 20);
   EXPECT_EQ(c->runtime_request_timeout, absl::Seconds(90));
+  EXPECT_EQ(c->cache_sync_timeout, absl::Minutes(3));
   EXPECT_EQ(c->kube_api_qps, 20);
   EXPECT_EQ(c->kube_api_burst, 40);
   EXPECT_THAT(Validate(*c), IsOk());
@@ -200,6 +201,25 @@ class ConfigFlagsTest : public ::testing::Test {
   }
   std::string path_;
 };
+
+TEST(ConfigTest, CacheSyncTimeoutDefaultsToTwoMinutesAndIsBounded) {
+  EXPECT_EQ(Config{}.cache_sync_timeout, absl::Minutes(2));
+  auto c = ParseConfig(std::string(kHeader) + "cacheSyncTimeout: 45s\n");
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->cache_sync_timeout, absl::Seconds(45));
+  c->cache_sync_timeout = absl::ZeroDuration();
+  EXPECT_THAT(Validate(*c), StatusIs(absl::StatusCode::kInvalidArgument,
+                                     ::testing::HasSubstr("cacheSyncTimeout")));
+}
+
+TEST_F(ConfigFlagsTest, CacheSyncTimeoutFlag) {
+  auto c = Run({"--cache-sync-timeout=90s"});
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->cache_sync_timeout, absl::Seconds(90));
+  EXPECT_THAT(
+      Run({"--cache-sync-timeout=later"}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("--cache-sync-timeout")));
+}
 
 TEST_F(ConfigFlagsTest, SetFlagsOverrideTheFileAndUnsetFlagsDoNot) {
   auto c = Run({"--config", path_, "--mode=actuate", "-v", "5", "--memory-reclaim",

@@ -126,7 +126,7 @@ class ResizeletMetricsTest : public ::testing::Test {
     m_.pod_pending_resizes->WithLabels({"deferred"})->Set(1);
     m_.pod_infeasible_resizes_total->WithLabels({"insufficient_node_allocatable"})->Increment();
     m_.pod_in_progress_resizes->Get()->Set(1);
-    m_.pod_deferred_accepted_resizes_total->WithLabels({"pod_deleted"})->Increment();
+    m_.pod_deferred_accepted_resizes_total->WithLabels({"pods_removed"})->Increment();
     m_.cri_call_duration_seconds->WithLabels({"UpdateContainerResources", "OK"})->Observe(0.011);
     m_.kube_request_duration_seconds->WithLabels({"PATCH", "200"})->Observe(0.004);
     m_.resize_state->WithLabels({"deferred"})->Set(1);
@@ -153,7 +153,7 @@ TEST_F(ResizeletMetricsTest, ExposesKubeletResizeMetricsUnderOurPrefix) {
             1);
   EXPECT_EQ(s["resizelet_pod_resize_duration_seconds_bucket{success=\"true\",le=\"0.01\"}"], 0);
   EXPECT_EQ(s["resizelet_pod_resize_duration_seconds_bucket{success=\"true\",le=\"0.025\"}"], 1);
-  EXPECT_EQ(s["resizelet_pod_deferred_accepted_resizes_total{retry_trigger=\"pod_deleted\"}"], 1);
+  EXPECT_EQ(s["resizelet_pod_deferred_accepted_resizes_total{retry_trigger=\"pods_removed\"}"], 1);
   EXPECT_EQ(s["resizelet_cri_call_duration_seconds_count{method=\"UpdateContainerResources\","
               "code=\"OK\"}"],
             1);

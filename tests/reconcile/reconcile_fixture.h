@@ -4,6 +4,8 @@
 #ifndef RESIZELET_TESTS_RECONCILE_RECONCILE_FIXTURE_H_
 #define RESIZELET_TESTS_RECONCILE_RECONCILE_FIXTURE_H_
 
+#include <unistd.h>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,15 @@ using resize::testing::Container;
 using resize::testing::MakePod;
 using resize::testing::Q;
 using resize::testing::Res;
+
+// When set (>= 0), every write to the node (cgroup, runtime, checkpoint, status) is also written
+// to this file descriptor as one line, unbuffered: what a forked child did before it was killed.
+inline int tap_fd = -1;
+inline void Tap(const std::string& entry) {
+  if (tap_fd < 0) return;
+  const std::string line = entry + "\n";
+  (void)!write(tap_fd, line.data(), line.size());
+}
 
 class FakePodLister : public PodLister {
  public:
@@ -63,6 +74,7 @@ class RecordingSink : public ResizeStatusSink {
  public:
   absl::Status PatchConditions(const kube::PodRef& pod, const kube::ResizeConditions& conditions,
                                const std::vector<api::PodCondition>&) override {
+    Tap("patch");
     patches.push_back({pod.uid, conditions});
     return absl::OkStatus();
   }
@@ -111,6 +123,7 @@ class TracingDriver : public cgroups::CgroupDriver {
     if (v.cpu_max) absl::StrAppend(&entry, " cpu.max=", v.cpu_max->quota_usec);
     if (v.cpu_shares) absl::StrAppend(&entry, " cpu.shares=", *v.cpu_shares);
     trace_->push_back(entry);
+    Tap(entry);
     return fake_->Apply(path, v, target);
   }
 
@@ -131,12 +144,37 @@ class TracingRuntime : public cri::testing::FakeRuntimeClient {
       if (t.cpu_shares) absl::StrAppend(&entry, " shares=", t.cpu_shares);
       if (t.cpu_quota) absl::StrAppend(&entry, " quota=", t.cpu_quota);
       trace_->push_back(entry);
+      Tap(entry);
     }
     return out;
   }
 
  private:
   std::vector<std::string>* trace_;
+};
+
+// The in-memory store, tapping each recorded half with its generation.
+class TappingStore : public state::AllocationStore {
+ public:
+  explicit TappingStore(state::AllocationStore* store) : store_(store) {}
+  std::optional<state::PodAllocation> Get(std::string_view uid) const override {
+    return store_->Get(uid);
+  }
+  std::vector<state::PodAllocation> List() const override { return store_->List(); }
+  absl::Status SetAllocated(std::string_view uid, const state::AllocatedResources& a) override {
+    absl::Status s = store_->SetAllocated(uid, a);
+    Tap(absl::StrCat("allocated gen=", a.generation));
+    return s;
+  }
+  absl::Status SetActuated(std::string_view uid, const state::ActuatedResources& a) override {
+    absl::Status s = store_->SetActuated(uid, a);
+    Tap(absl::StrCat("actuated gen=", a.generation));
+    return s;
+  }
+  absl::Status Remove(std::string_view uid) override { return store_->Remove(uid); }
+
+ private:
+  state::AllocationStore* store_;
 };
 
 inline resize::ContainerResourceOptions ContainerOptions() {
@@ -167,19 +205,22 @@ class NodeFixture {
     reconciler.reset();
     reporter.reset();
     queue = std::make_unique<runtime::WorkQueue>(&clock);
-    reporter = std::make_unique<Reporter>(&sink, &clock, ReporterOptions{});
+    ReporterOptions reporter_options;
+    reporter_options.observer = observer;
+    reporter = std::make_unique<Reporter>(&sink, &clock, reporter_options);
     ReconcilerOptions options;
     options.mode = mode_;
     options.actuator.read_back.container = ContainerOptions();
     ReconcilerDeps deps;
     deps.pods = &pods;
-    deps.store = &store;
+    deps.store = &tapping_store;
     deps.driver = &driver;
     deps.runtime = &runtime_client;
     deps.stopper = &stopper;
     deps.reporter = reporter.get();
     deps.clock = &clock;
     deps.queue = queue.get();
+    deps.observer = observer;
     reconciler = std::make_unique<Reconciler>(deps, options);
     reconciler->SetNode(node);
   }
@@ -255,6 +296,7 @@ class NodeFixture {
   runtime::SimulatedClock clock;
   FakePodLister pods;
   state::InMemoryAllocationStore store;
+  TappingStore tapping_store{&store};
   std::vector<std::string> trace;
   cgroups::FakeCgroupDriver fake_driver;
   TracingDriver driver{&fake_driver, &trace};
@@ -265,6 +307,7 @@ class NodeFixture {
   std::unique_ptr<runtime::WorkQueue> queue;
   std::unique_ptr<Reporter> reporter;
   std::unique_ptr<Reconciler> reconciler;
+  ResizeObserver* observer = nullptr;  // set, then Restart(), to observe
 
  private:
   Mode mode_;

@@ -1,6 +1,7 @@
 #include "agent/reconcile/reconciler.h"
 
 #include "agent/reconcile/allocation_convert.h"
+#include "agent/reconcile/crash_point.h"
 #include "agent/reconcile/reconcile_workers.h"
 #include "gtest/gtest.h"
 #include "tests/reconcile/reconcile_fixture.h"
@@ -294,62 +295,232 @@ TEST(ReconcilerTest, TerminatedContainerIsAcceptedAndTheRunningOneResized) {
   EXPECT_EQ(n.sink.EventReasons().back(), "ResizeCompleted");
 }
 
-// A crash (SIGKILL) at each point of a resize, then a restart with only what survives: the
-// checkpoint, the runtime, the cgroups and the API objects.
-enum class CrashPoint { kAfterAllocated, kAfterPodCgroup, kAfterCriCall, kBeforeStatusPatch };
-
+// A crash (SIGKILL) at each crash point of a resize (crash_point.h; crash_point_test.cc checks
+// that the daemon really dies there), then a restart with only what survives: the checkpoint, the
+// runtime, the cgroups, the API objects and the events already sent.
 class CrashRestartTest : public ::testing::TestWithParam<CrashPoint> {};
 
-TEST_P(CrashRestartTest, ConvergesWithoutASecondCriUpdate) {
+TEST_P(CrashRestartTest, ConvergesWithoutASecondCriUpdateAndReportsOnce) {
+  const CrashPoint point = GetParam();
   NodeFixture n;
   n.AddRunningPod(
       PodNamed("p", "uid-p", {Container("c1", {.mem_req = "256Mi", .mem_lim = "512Mi"})}));
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());  // steady state recorded
   const api::Pod desired = n.Resize("uid-p", {{.mem_req = "512Mi", .mem_lim = "1Gi"}});
   const std::string path = PodPath(desired);
   // Replay the resize by hand up to the crash point.
-  ASSERT_THAT(n.store.SetAllocated("uid-p", ToAllocated(desired)), IsOk());
-  if (GetParam() != CrashPoint::kAfterAllocated) {
+  if (point != CrashPoint::kAfterAdmission) {
+    ASSERT_THAT(n.store.SetAllocated("uid-p", ToAllocated(desired)), IsOk());
+    n.sink.events.push_back({"Normal", "ResizeStarted", "sent before the crash"});
+  }
+  if (point == CrashPoint::kAfterPodCgroup || point == CrashPoint::kAfterCriUpdate ||
+      point == CrashPoint::kBeforeStatusPatch) {
     cgroups::CgroupValues v;
     v.memory_max_bytes = 1024 * kMi;
     ASSERT_THAT(n.fake_driver.Apply(path, v, {}), IsOk());
   }
-  int expected_updates = 1;
-  if (GetParam() == CrashPoint::kAfterCriCall || GetParam() == CrashPoint::kBeforeStatusPatch) {
+  if (point == CrashPoint::kAfterCriUpdate || point == CrashPoint::kBeforeStatusPatch) {
     cri::LinuxResources r;
     r.memory_limit_in_bytes = 1024 * kMi;
     ASSERT_TRUE(n.runtime_client.UpdateContainerResources("p-c1", r).ok());
   }
-  if (GetParam() == CrashPoint::kBeforeStatusPatch) {
-    // The InProgress condition went out before the crash; the final patch did not.
-    api::Pod shown = *n.pods.Get("uid-p");
-    api::PodCondition c;
-    c.type = "PodResizeInProgress";
-    c.status = "True";
-    shown.conditions.push_back(c);
-    n.pods.Put(shown);
-  }
+  // A fast resize: its InProgress patch had not gone out either, so the pod shows nothing;
+  // the checkpoint alone (allocated ahead of actuated) says that its end is still to report.
   n.Restart();
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
-  EXPECT_EQ(n.Updates(), expected_updates);  // never a second update for the same target
+  EXPECT_EQ(n.Updates(), 1);  // never a second update for the same target
   EXPECT_EQ(n.runtime_client.Resources("p-c1").memory_limit_in_bytes, 1024 * kMi);
   EXPECT_EQ(*n.fake_driver.Read(path)->memory_max_bytes, 1024 * kMi);
   std::optional<state::PodAllocation> entry = n.store.Get("uid-p");
   ASSERT_TRUE(entry && entry->actuated);
   EXPECT_EQ(entry->actuated->generation, desired.generation);
-  if (GetParam() == CrashPoint::kBeforeStatusPatch) {
-    ASSERT_EQ(n.sink.patches.size(), 1u);  // no status is lost: the condition is removed
-    EXPECT_FALSE(n.sink.patches[0].conditions.in_progress.has_value());
-  }
+  // No status is lost: one patch removing both conditions; each event exactly once.
+  ASSERT_EQ(n.sink.patches.size(), 1u);
+  EXPECT_FALSE(n.sink.patches[0].conditions.in_progress.has_value());
+  EXPECT_FALSE(n.sink.patches[0].conditions.pending.has_value());
+  EXPECT_EQ(n.sink.EventReasons(), (std::vector<std::string>{"ResizeStarted", "ResizeCompleted"}));
   // And a further restart does nothing at all.
   n.Restart();
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
-  EXPECT_EQ(n.Updates(), expected_updates);
+  EXPECT_EQ(n.Updates(), 1);
+  EXPECT_EQ(n.sink.patches.size(), 1u);
+  EXPECT_EQ(n.sink.events.size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(EachStep, CrashRestartTest,
-                         ::testing::Values(CrashPoint::kAfterAllocated, CrashPoint::kAfterPodCgroup,
-                                           CrashPoint::kAfterCriCall,
-                                           CrashPoint::kBeforeStatusPatch));
+                         ::testing::Values(CrashPoint::kAfterAdmission,
+                                           CrashPoint::kAfterCheckpoint,
+                                           CrashPoint::kAfterPodCgroup, CrashPoint::kAfterCriUpdate,
+                                           CrashPoint::kBeforeStatusPatch),
+                         [](const ::testing::TestParamInfo<CrashPoint>& param) {
+                           return std::string(CrashPointName(param.param));
+                         });
+
+// Records what the reconciler tells its observer, as "from>to" per transition.
+class RecordingObserver : public ResizeObserver {
+ public:
+  void OnResizeState(const ResizeTransition& t) override {
+    transitions.push_back(absl::StrCat(ResizeStateName(t.from), ">", ResizeStateName(t.to)));
+    EXPECT_EQ(t.name, "p");
+  }
+  void OnResizeFinished(const ObservedResize& r) override { finished.push_back(r); }
+  void OnContainerResizeRequested(std::string_view resource, std::string_view requirement,
+                                  std::string_view operation) override {
+    requested.push_back(absl::StrCat(std::string(resource), "/", std::string(requirement), "/",
+                                     std::string(operation)));
+  }
+  void OnInfeasible(std::string_view reason) override { infeasible.push_back(std::string(reason)); }
+  void OnDeferredAccepted(std::string_view trigger) override {
+    accepted.push_back(std::string(trigger));
+  }
+  void OnContainerRestarted(std::string_view name) override {
+    restarted.push_back(std::string(name));
+  }
+  void OnEvent(std::string_view reason) override { events.push_back(std::string(reason)); }
+  void OnReconcileFailed(std::string_view, const absl::Status& status) override {
+    failures.push_back(status);
+  }
+
+  std::vector<std::string> transitions;
+  std::vector<ObservedResize> finished;
+  std::vector<std::string> requested;
+  std::vector<std::string> infeasible;
+  std::vector<std::string> accepted;
+  std::vector<std::string> restarted;
+  std::vector<std::string> events;
+  std::vector<absl::Status> failures;
+};
+
+TEST(ReconcilerObserverTest, AnAdmittedResizeGoesProposedInProgressDone) {
+  NodeFixture n;
+  RecordingObserver observer;
+  n.observer = &observer;
+  n.Restart();
+  n.AddRunningPod(PodNamed("p", "uid-p", {Container("c1", {.cpu_req = "500m", .cpu_lim = "1"})}));
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_TRUE(observer.transitions.empty());  // no resize, no state
+  n.Resize("uid-p", {{.cpu_req = "1", .cpu_lim = "2"}});
+  n.clock.Advance(absl::Milliseconds(1));
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(observer.transitions, (std::vector<std::string>{"none>proposed", "proposed>in_progress",
+                                                            "in_progress>none"}));
+  EXPECT_EQ(observer.requested,
+            (std::vector<std::string>{"cpu/requests/increase", "cpu/limits/increase"}));
+  ASSERT_EQ(observer.finished.size(), 1u);
+  EXPECT_EQ(observer.finished[0].outcome, "completed");
+  EXPECT_EQ(observer.finished[0].generation, 2);
+  EXPECT_EQ(observer.events, (std::vector<std::string>{"ResizeStarted", "ResizeCompleted"}));
+  EXPECT_EQ(n.reconciler->State("uid-p"), ResizeState::kNone);
+}
+
+TEST(ReconcilerObserverTest, InfeasibleThenDeferredThenAcceptedOnPodRemoval) {
+  NodeFixture n;
+  RecordingObserver observer;
+  n.observer = &observer;
+  n.node.allocatable.cpu = Q("2");
+  n.Restart();
+  n.AddRunningPod(PodNamed("a", "uid-a", {Container("c1", {.cpu_req = "1"})}));
+  n.AddRunningPod(PodNamed("p", "uid-p", {Container("c1", {.cpu_req = "500m"})}));
+  n.Resize("uid-p", {{.cpu_req = "3"}});  // beyond the node
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(n.reconciler->State("uid-p"), ResizeState::kInfeasible);
+  EXPECT_EQ(observer.infeasible, (std::vector<std::string>{"insufficient_node_allocatable"}));
+  ASSERT_EQ(observer.finished.size(), 1u);
+  EXPECT_EQ(observer.finished[0].outcome, "infeasible");
+
+  n.Resize("uid-p", {{.cpu_req = "1500m"}});  // fits the node, not beside pod a
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(n.reconciler->State("uid-p"), ResizeState::kDeferred);
+  n.pods.Erase("uid-a");
+  n.reconciler->OnPodEvent(Reconciler::PodEvent::kDeleted, "uid-a");
+  n.Drain();
+  EXPECT_EQ(observer.accepted, (std::vector<std::string>{"pods_removed"}));
+  EXPECT_EQ(observer.transitions,
+            (std::vector<std::string>{"none>proposed", "proposed>infeasible", "infeasible>deferred",
+                                      "deferred>in_progress", "in_progress>none"}));
+}
+
+TEST(ReconcilerObserverTest, CompanionModeReportsTheKubeletsStatesAndTheEnd) {
+  NodeFixture n(Mode::kCompanion);
+  RecordingObserver observer;
+  n.observer = &observer;
+  n.Restart();
+  n.AddRunningPod(PodNamed("p", "uid-p", {Container("c1", {.cpu_req = "500m", .cpu_lim = "1"})}));
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  api::Pod pod = n.Resize("uid-p", {{.cpu_req = "1", .cpu_lim = "2"}});
+  api::PodCondition in_progress;
+  in_progress.type = "PodResizeInProgress";
+  in_progress.status = "True";
+  pod.conditions.push_back(in_progress);
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  n.clock.Advance(absl::Milliseconds(700));
+  pod.conditions.clear();
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(observer.transitions,
+            (std::vector<std::string>{"none>in_progress", "in_progress>none"}));
+  EXPECT_EQ(observer.requested,
+            (std::vector<std::string>{"cpu/requests/increase", "cpu/limits/increase"}));
+  ASSERT_EQ(observer.finished.size(), 1u);
+  EXPECT_EQ(observer.finished[0].duration, absl::Milliseconds(700));
+  EXPECT_EQ(observer.finished[0].outcome, "completed");
+}
+
+TEST(ReconcilerObserverTest, CompanionModeWaitsForTheKubeletToReactBeforeCallingItDone) {
+  NodeFixture n(Mode::kCompanion);
+  RecordingObserver observer;
+  n.observer = &observer;
+  n.Restart();
+  n.AddRunningPod(PodNamed("p", "uid-p", {Container("c1", {.cpu_req = "500m", .cpu_lim = "1"})}));
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  // The spec changed; the kubelet shows nothing yet (no condition, no reported resources).
+  api::Pod pod = n.Resize("uid-p", {{.cpu_req = "1", .cpu_lim = "2"}});
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(n.reconciler->State("uid-p"), ResizeState::kProposed);
+  EXPECT_TRUE(observer.finished.empty());
+  api::PodCondition in_progress;
+  in_progress.type = "PodResizeInProgress";
+  in_progress.status = "True";
+  pod.conditions.push_back(in_progress);
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  n.clock.Advance(absl::Milliseconds(40));
+  pod.conditions.clear();
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(observer.transitions, (std::vector<std::string>{"none>proposed", "proposed>in_progress",
+                                                            "in_progress>none"}));
+  ASSERT_EQ(observer.finished.size(), 1u);
+  EXPECT_EQ(observer.finished[0].outcome, "completed");
+  EXPECT_EQ(observer.finished[0].duration, absl::Milliseconds(40));
+}
+
+TEST(ReconcilerObserverTest, CompanionModeTimesAResizeWhoseSpecChangeRacedTheFirstSight) {
+  NodeFixture n(Mode::kCompanion);
+  RecordingObserver observer;
+  n.observer = &observer;
+  n.Restart();
+  n.AddRunningPod(PodNamed("p", "uid-p", {Container("c1", {.cpu_req = "500m", .cpu_lim = "1"})}));
+  // First seen already resized, before the kubelet shows anything.
+  api::Pod pod = n.Resize("uid-p", {{.cpu_req = "1", .cpu_lim = "2"}});
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_TRUE(observer.transitions.empty());
+  api::PodCondition in_progress;
+  in_progress.type = "PodResizeInProgress";
+  in_progress.status = "True";
+  pod.conditions.push_back(in_progress);
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  n.clock.Advance(absl::Milliseconds(300));
+  pod.conditions.clear();
+  n.pods.Put(pod);
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_EQ(observer.transitions,
+            (std::vector<std::string>{"none>in_progress", "in_progress>none"}));
+  ASSERT_EQ(observer.finished.size(), 1u);
+  EXPECT_EQ(observer.finished[0].duration, absl::Milliseconds(300));
+}
 
 TEST(ReconcilerTest, LostCheckpointTakesAllocatedFromTheNodeAndAdmitsAgain) {
   NodeFixture n;

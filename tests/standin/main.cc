@@ -78,8 +78,13 @@ int main(int argc, char** argv) {
   if (!config.ok()) {
     return Fail(std::string(config.status().message()));
   }
+  // The kubelet's user agent form ("kubelet/v1.32.0 (linux/amd64) ..."), so the API server's log
+  // tells the stand-in's requests from resizelet's.
+  resizelet::kube::ClientOptions client_options;
+  client_options.user_agent = "kubelet/" + resizelet::standin::KubeletGitVersion(*version) +
+                              " (linux/amd64) resizelet-standin-kubelet";
   absl::StatusOr<std::unique_ptr<resizelet::kube::CurlKubeClient>> client =
-      resizelet::kube::CurlKubeClient::Create(*config);
+      resizelet::kube::CurlKubeClient::Create(*config, client_options);
   if (!client.ok()) {
     return Fail(std::string(client.status().message()));
   }
