@@ -16,21 +16,25 @@
 # whole root onto a tmpfs and switch_roots there: runc and crun pivot_root into the container's
 # rootfs, which fails while / is the initramfs (rootfs cannot be pivoted away from).
 # --file SRC:DST copies SRC into the image as DST (e.g. the test image tarball); repeatable.
-# Usage: build-initramfs.sh [--containerd] [--file SRC:DST]... OUT.cpio.gz KERNEL_VERSION
-#                           PROGRAM [PROGRAM...]
+# --binary PATH copies an executable into /bin with the shared libraries ldd lists, without running
+# it (e.g. the resizelet daemon a test program starts as a child); repeatable.
+# Usage: build-initramfs.sh [--containerd] [--file SRC:DST]... [--binary PATH]... OUT.cpio.gz
+#                           KERNEL_VERSION PROGRAM [PROGRAM...]
 set -euo pipefail
 
 with_containerd=0
 extra_files=()
+extra_binaries=()
 while (($#)); do
   case $1 in
     --containerd) with_containerd=1; shift ;;
     --file) extra_files+=("$2"); shift 2 ;;
+    --binary) extra_binaries+=("$2"); shift 2 ;;
     *) break ;;
   esac
 done
 if (($# < 3)); then
-  echo "usage: $0 [--containerd] [--file SRC:DST]... OUT.cpio.gz KERNEL_VERSION PROGRAM..." >&2
+  echo "usage: $0 [--containerd] [--file SRC:DST]... [--binary PATH]... OUT.cpio.gz KERNEL_VERSION PROGRAM..." >&2
   exit 2
 fi
 out=$1
@@ -67,9 +71,15 @@ if ((with_containerd)); then
     exit 1
   fi
 fi
-for f in "${extra_files[@]}"; do
+for f in ${extra_files[@]+"${extra_files[@]}"}; do
   if ! [[ -f ${f%%:*} ]]; then
     echo "build-initramfs: --file ${f%%:*} not found" >&2
+    exit 1
+  fi
+done
+for b in ${extra_binaries[@]+"${extra_binaries[@]}"}; do
+  if ! [[ -x $b ]]; then
+    echo "build-initramfs: --binary $b not found or not executable" >&2
     exit 1
   fi
 done
@@ -109,9 +119,12 @@ if ((with_containerd)); then
   : >"$stage/etc/resolv.conf"
   echo resizelet-vm >"$stage/etc/hostname"
 fi
-for f in "${extra_files[@]}"; do
+for f in ${extra_files[@]+"${extra_files[@]}"}; do
   mkdir -p "$stage$(dirname "${f#*:}")"
   cp "${f%%:*}" "$stage${f#*:}"
+done
+for b in ${extra_binaries[@]+"${extra_binaries[@]}"}; do
+  copy_with_libs "$b"
 done
 programs=()
 for prog in "$@"; do

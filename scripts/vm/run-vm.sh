@@ -3,10 +3,12 @@
 # reports their result. Exit status 0 only when the guest printed "RESIZELET-VM: PASS".
 # Missing qemu or kernel is a failure, never a skip.
 # Usage: run-vm.sh [--timeout SECONDS] [--filter GTEST_FILTER] [--memory MIB] [--containerd]
-#                  [--file SRC:DST]... [--env KEY=VALUE]... PROGRAM [PROGRAM...]
+#                  [--file SRC:DST]... [--binary PATH]... [--env KEY=VALUE]... PROGRAM [PROGRAM...]
 #   --containerd   containerd, runc and crun in the guest (build-initramfs.sh --containerd);
 #                  the memory default becomes 2048 MiB
 #   --file         copied into the initramfs (build-initramfs.sh --file)
+#   --binary       an executable copied into the guest's /bin with its libraries, not run by /init
+#                  (build-initramfs.sh --binary)
 #   --env          a kernel command-line word, which reaches /init and the programs as environment
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +25,7 @@ while (($#)); do
     --memory) memory_mib=$2; shift 2 ;;
     --containerd) build_opts+=(--containerd); memory_mib=${memory_mib:-2048}; shift ;;
     --file) build_opts+=(--file "$2"); shift 2 ;;
+    --binary) build_opts+=(--binary "$2"); shift 2 ;;
     --env) env_words+=("$2"); shift 2 ;;
     *) break ;;
   esac
