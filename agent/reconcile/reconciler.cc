@@ -485,13 +485,22 @@ absl::Status Reconciler::ReconcileActuate(const api::Pod& pod) {
   if (VerifyReadBack(allocated, read, rb).ok()) {
     actuated = read.actuated;  // already at the target: nothing is sent again
   } else {
-    if (deps_.reporter != nullptr && deps_.reporter->Phase(uid) != ResizePhase::kInProgress) {
-      deps_.reporter->Started(pod);
-    }
+    // A failed actuation retried with backoff stays in Error, announced once: the kubelet keeps
+    // PodResizeInProgress reason Error through its retries and emits nothing new until one
+    // succeeds (status_manager SetPodResizeInProgressCondition only on a change).
+    bool retrying_error = false;
     {
       absl::MutexLock lock(&mu_);
+      auto st = states_.find(uid);
+      retrying_error = st != states_.end() && st->second.state == ResizeState::kError &&
+                       st->second.generation == pod.generation;
       StartWatch(pod);
-      SetStateLocked(pod, ResizeState::kInProgress);
+      if (!retrying_error) SetStateLocked(pod, ResizeState::kInProgress);
+    }
+    if (!retrying_error && deps_.reporter != nullptr &&
+        deps_.reporter->Phase(uid) != ResizePhase::kInProgress &&
+        deps_.reporter->Phase(uid) != ResizePhase::kError) {
+      deps_.reporter->Started(pod);
     }
     const api::Pod current = PodFromReadBack(previous, read);
     ActuationResult result = actuator_.Actuate(current, allocated, where);

@@ -190,6 +190,37 @@ TEST(ReconcilerTest, MemoryShrinkBelowUsageIsAnErrorWithoutACriCall) {
   EXPECT_EQ(n.Updates(), 0);
 }
 
+TEST(ReconcilerTest, RetriesOfAFailingResizeKeepTheErrorWithoutNewEventsOrPatches) {
+  NodeFixture n;
+  const api::Pod pod = n.AddRunningPod(
+      PodNamed("p", "uid-p", {Container("c1", {.mem_req = "256Mi", .mem_lim = "512Mi"})}),
+      /*memory_usage=*/300 * kMi);
+  n.Resize("uid-p", {{.mem_req = "128Mi", .mem_lim = "256Mi"}});
+  EXPECT_FALSE(n.reconciler->Reconcile("uid-p").ok());
+  const std::vector<std::string> events = n.sink.EventReasons();
+  const size_t patches = n.sink.patches.size();
+  ASSERT_EQ(events, (std::vector<std::string>{"ResizeStarted", "ResizeError"}));
+  // The backoff retries fail the same way: still Error, nothing announced again (the kubelet
+  // emits ResizeStarted once per admitted resize and ResizeError once per new error).
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(n.reconciler->Reconcile("uid-p").ok());
+  EXPECT_EQ(n.sink.EventReasons(), events);
+  EXPECT_EQ(n.sink.patches.size(), patches);
+  EXPECT_EQ(n.sink.patches.back().conditions.in_progress->reason, "Error");
+  EXPECT_EQ(n.Updates(), 0);
+
+  // Once the usage falls, the next retry completes it.
+  for (const std::string& path :
+       {PodPath(pod), absl::StrCat(PodPath(pod), "/", NodeFixture::ContainerId(pod, "c1"))}) {
+    absl::StatusOr<cgroups::CgroupState> state = n.fake_driver.Read(path);
+    ASSERT_THAT(state, IsOk());
+    state->memory_current_bytes = 100 * kMi;
+    n.fake_driver.Set(path, *state);
+  }
+  ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
+  EXPECT_FALSE(n.sink.patches.back().conditions.in_progress.has_value());
+  EXPECT_EQ(n.sink.EventReasons().back(), "ResizeCompleted");
+}
+
 TEST(ReconcilerTest, RuntimeRefusalBelowUsageGetsTheKubeletsMessage) {
   NodeFixture n;
   n.AddRunningPod(
