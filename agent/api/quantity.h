@@ -41,6 +41,12 @@ class Quantity {
   static Quantity FromMilli(int64_t milli, QuantityFormat format = QuantityFormat::kDecimalSI);
   static Quantity FromInt(int64_t value, QuantityFormat format = QuantityFormat::kDecimalSI);
 
+  // Parse for the shapes the API server nearly always sends (plain digits and at most one of the
+  // suffixes n u m k M G Ki Mi Gi: "100m", "128Mi", "2"): true with the value Parse would give in
+  // `out`; false for anything else (`out` unchanged), which Parse then accepts or refuses. Lets a
+  // decoder of dozens of quantities skip the StatusOr on its common path.
+  static bool ParseCommon(std::string_view text, Quantity& out);
+
   // The largest magnitude a Quantity holds: a milli-value of INT64_MAX (about 9.2P).
   static Quantity Max(QuantityFormat format = QuantityFormat::kDecimalSI);
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
@@ -203,6 +204,56 @@ TEST(QuantityTest, Builders) {
   EXPECT_EQ(Quantity::FromInt(std::numeric_limits<int64_t>::min()).MilliValue(), -kInt64Max);
   EXPECT_EQ(Quantity::FromMilli(std::numeric_limits<int64_t>::min()).MilliValue(), -kInt64Max);
   EXPECT_EQ(Quantity::Max().MilliValue(), kInt64Max);
+}
+
+// Plain digits with a common suffix take a shortcut in Parse; a leading '+' sends the same value
+// through the general grammar. Both must agree on value, notation and range at every boundary.
+TEST(QuantityTest, CommonShapesAgreeWithTheGeneralGrammar) {
+  for (const char* digits : {"0", "7", "128", "000042", "9223372036854", "9223372036854775",
+                             "9223372036854776", "999999999999999999", "1000000000000000000",
+                             "9223372036854775807", "18446744073709551615"}) {
+    for (const char* suffix : {"", "n", "u", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti"}) {
+      const std::string text = std::string(digits) + suffix;
+      absl::StatusOr<Quantity> common = Quantity::Parse(text);
+      absl::StatusOr<Quantity> general = Quantity::Parse("+" + text);
+      ASSERT_EQ(common.ok(), general.ok()) << text;
+      if (!common.ok()) {
+        EXPECT_THAT(common,
+                    StatusIs(absl::StatusCode::kInvalidArgument,
+                             absl::StrCat("invalid quantity \"", text, "\": out of range")));
+        continue;
+      }
+      EXPECT_EQ(*common, *general) << text;
+      EXPECT_EQ(common->format(), general->format()) << text;
+      EXPECT_EQ(common->String(), general->String()) << text;
+    }
+  }
+  EXPECT_EQ(MustParse("128Mi").Value(), 128 << 20);
+  EXPECT_EQ(MustParse("250m").MilliValue(), 250);
+  EXPECT_EQ(MustParse("9223372036854775").Value(), 9223372036854775);
+  EXPECT_THAT(Quantity::Parse("9223372036854776"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+}
+
+// ParseCommon answers exactly as Parse for the shapes it takes, and declines (leaving its output
+// alone) everything else, including the shapes Parse accepts through the general grammar.
+TEST(QuantityTest, ParseCommonAgreesWithParseOrDeclines) {
+  for (const char* text : {"0", "2", "100m", "128Mi", "1Gi", "4Ki", "500u", "7n", "3k", "5M", "6G",
+                           "999999999999999999m", "9223372036854775", "000042m"}) {
+    Quantity q = Quantity::FromInt(-5);
+    ASSERT_TRUE(Quantity::ParseCommon(text, q)) << text;
+    const Quantity parsed = MustParse(text);
+    EXPECT_EQ(q, parsed) << text;
+    EXPECT_EQ(q.format(), parsed.format()) << text;
+    EXPECT_EQ(q.String(), parsed.String()) << text;
+  }
+  for (const char* text :
+       {"", "-1", "+1", "1.5", ".5", "1e3", "1E3", "1T", "1Ti", "1Pi", "m", "Mi", "1 ", " 1", "1mi",
+        "9223372036854775807", "1000000000000000000", "9999999999999999G", "abc"}) {
+    Quantity q = Quantity::FromInt(-5);
+    EXPECT_FALSE(Quantity::ParseCommon(text, q)) << text;
+    EXPECT_EQ(q, Quantity::FromInt(-5)) << text;
+  }
 }
 
 TEST(QuantityTest, CompareIsByValueNotFormat) {
