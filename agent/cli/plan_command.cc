@@ -60,7 +60,8 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out, std:
   flags.AddString("allocated", "FILE", "the pod as allocated now; adds the ordered steps",
                   &allocated_file);
   flags.AddChoice("cgroup-driver", {"cgroupfs", "systemd"}, "the node's cgroup driver", &driver);
-  flags.AddChoice("cgroup-version", {"2", "1"}, "the node's cgroup version", &version);
+  flags.AddChoice("cgroup-version", {"2", "1"},
+                  "the node's cgroup version (on 1, pod-level resizes are Infeasible)", &version);
   flags.AddChoice("cpu-weight-formula", {"linear", "quadratic"},
                   "shares to cpu.weight for container cgroups (the runtime's)", &formula);
   flags.AddString("cgroup-root", "PATH", "the kubelet's --cgroup-root", &cgroup_root);
@@ -100,6 +101,7 @@ int RunPlanCommand(const std::vector<std::string>& args, std::ostream& out, std:
   options.cgroup_root = cgroup_root;
   options.node_settings.cpu_manager_static = cpu_manager_policy == "static";
   options.node_settings.memory_manager_static = memory_manager_policy == "Static";
+  options.node_settings.cgroup_v1 = options.cgroup_version == 1;
   if (swap) {
     options.node_settings.swap_behavior = resize::SwapBehavior::kLimitedSwap;
     options.node_settings.node_has_swap = true;

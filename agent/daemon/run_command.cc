@@ -22,6 +22,7 @@
 #include "agent/cli/flag_set.h"
 #include "agent/cli/version.h"
 #include "agent/daemon/metrics_resize_observer.h"
+#include "agent/daemon/node_swap.h"
 #include "agent/kube/curl_kube_client.h"
 #include "agent/kube/event_recorder.h"
 #include "agent/kube/kube_client.h"
@@ -41,6 +42,7 @@
 #include "agent/reconcile/reconcile_workers.h"
 #include "agent/reconcile/reconciler.h"
 #include "agent/reconcile/reporter.h"
+#include "agent/resize/admission.h"
 #include "agent/runtime/clock.h"
 #include "agent/runtime/work_queue.h"
 #include "agent/state/file_allocation_store.h"
@@ -132,6 +134,8 @@ class Daemon {
   std::optional<Failure> OpenStore();
   std::optional<Failure> StartRuntime();
   std::optional<Failure> StartCgroups();
+  // The kubelet settings admission needs: from the configuration, /proc/swaps and the hierarchy.
+  void DetectNodeSettings();
   void StartWatches();
   // Chooses the mode and builds the reconciler once the caches are synced.
   void StartReconciling();
@@ -166,6 +170,7 @@ class Daemon {
   std::unique_ptr<systemd::SystemdDriver> systemd_driver_;
   cgroups::CgroupDriver* driver_ = nullptr;
   cgroups::CgroupName cgroup_root_;
+  resize::NodeResizeSettings node_settings_;
 
   // The reconcile side is built after the watches sync; the watches call into it through the
   // atomic pointer, which stays null until the reconciler exists.
@@ -190,6 +195,7 @@ std::optional<Failure> Daemon::Start() {
   if (auto f = OpenStore()) return f;
   if (auto f = StartRuntime()) return f;
   if (auto f = StartCgroups()) return f;
+  DetectNodeSettings();
   StartWatches();
   return std::nullopt;
 }
@@ -361,6 +367,33 @@ std::optional<Failure> Daemon::StartCgroups() {
   return std::nullopt;
 }
 
+void Daemon::DetectNodeSettings() {
+  node_settings_.cpu_manager_static = config_.cpu_manager_policy == "static";
+  node_settings_.memory_manager_static = config_.memory_manager_policy == "Static";
+  node_settings_.swap_behavior = config_.swap_behavior == "LimitedSwap"
+                                     ? resize::SwapBehavior::kLimitedSwap
+                                     : resize::SwapBehavior::kNoSwap;
+  if (absl::StatusOr<bool> swap = ReadNodeHasSwap(); swap.ok()) {
+    node_settings_.node_has_swap = *swap;
+  } else {
+    // Unknown: assume swap when LimitedSwap is configured, so a resize the kubelet would refuse
+    // is refused rather than actuated.
+    node_settings_.node_has_swap =
+        node_settings_.swap_behavior == resize::SwapBehavior::kLimitedSwap;
+    obs::Warning("Could not tell whether the node has swap",
+                 {{"error", swap.status()}, {"assumed", node_settings_.node_has_swap}});
+  }
+  // Pod cgroups take their cpu and memory controllers from v1 on legacy and hybrid hosts (hybrid
+  // mounts only controllers no v1 hierarchy binds in cgroup2), so pod-level resizes are
+  // Infeasible there (admission.h).
+  node_settings_.cgroup_v1 = cgroupfs_->layout().mode != cgroups::HierarchyMode::kUnified;
+  obs::Info("Node resize settings", {{"cpuManagerPolicy", config_.cpu_manager_policy},
+                                     {"memoryManagerPolicy", config_.memory_manager_policy},
+                                     {"swapBehavior", config_.swap_behavior},
+                                     {"nodeHasSwap", node_settings_.node_has_swap},
+                                     {"cgroupV1", node_settings_.cgroup_v1}});
+}
+
 void Daemon::StartWatches() {
   pods_ = std::make_unique<kube::PodSource>(
       kube_.get(), clock_, config_.node_name, &cache_,
@@ -443,6 +476,7 @@ void Daemon::StartReconciling() {
   options.actuator.shrink.headroom_bytes =
       static_cast<uint64_t>(std::max<int64_t>(0, config_.memory_shrink_headroom_bytes));
   options.actuator.shrink.reclaim = config_.memory_reclaim;
+  options.node_settings = node_settings_;
   options.cgroup_root = cgroup_root_;
   options.cgroup_driver = config_.cgroup_driver == "systemd" ? cgroups::CgroupDriverKind::kSystemd
                                                              : cgroups::CgroupDriverKind::kCgroupfs;

@@ -40,6 +40,10 @@ constexpr std::string_view kModes[] = {"auto", "companion", "actuate", "observe"
 constexpr std::string_view kCgroupDrivers[] = {"cgroupfs", "systemd"};
 constexpr std::string_view kCpuWeightFormulas[] = {"auto", "linear", "quadratic"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
+// The kubelet's cpumanager / memorymanager policy names and memorySwap.swapBehavior values.
+constexpr std::string_view kCpuManagerPolicies[] = {"none", "static"};
+constexpr std::string_view kMemoryManagerPolicies[] = {"None", "Static"};
+constexpr std::string_view kSwapBehaviors[] = {"NoSwap", "LimitedSwap"};
 
 template <size_t N>
 bool OneOf(const std::string& v, const std::string_view (&choices)[N]) {
@@ -184,6 +188,9 @@ const std::vector<FieldSpec>& Fields() {
       DurationField("cacheSyncTimeout", &Config::cache_sync_timeout),
       IntField("kubeAPIQPS", &Config::kube_api_qps),
       IntField("kubeAPIBurst", &Config::kube_api_burst),
+      StringField("cpuManagerPolicy", &Config::cpu_manager_policy),
+      StringField("memoryManagerPolicy", &Config::memory_manager_policy),
+      StringField("swapBehavior", &Config::swap_behavior),
   };
   return *fields;
 }
@@ -362,6 +369,9 @@ absl::Status Validate(const Config& c) {
   choice("cgroupDriver", c.cgroup_driver, kCgroupDrivers);
   choice("cpuWeightFormula", c.cpu_weight_formula, kCpuWeightFormulas);
   choice("logFormat", c.log_format, kLogFormats);
+  choice("cpuManagerPolicy", c.cpu_manager_policy, kCpuManagerPolicies);
+  choice("memoryManagerPolicy", c.memory_manager_policy, kMemoryManagerPolicies);
+  choice("swapBehavior", c.swap_behavior, kSwapBehaviors);
   if (c.container_runtime_endpoint.rfind("unix:///", 0) != 0) {
     bad("containerRuntimeEndpoint",
         Cat("\"", c.container_runtime_endpoint,

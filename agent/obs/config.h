@@ -71,6 +71,12 @@ struct Config {
   // The kubelet's client limits (facts.md §7).
   int64_t kube_api_qps = 50;
   int64_t kube_api_burst = 100;
+  // The node kubelet's settings that make a resize Infeasible (agent/resize/admission.h); set
+  // them as the kubelet's configuration has them. Field names and values are the kubelet's
+  // (KubeletConfiguration), except swapBehavior, which is its memorySwap.swapBehavior flattened.
+  std::string cpu_manager_policy = "none";     // none | static
+  std::string memory_manager_policy = "None";  // None | Static
+  std::string swap_behavior = "NoSwap";        // NoSwap | LimitedSwap
 };
 
 // Decodes a configuration file's contents strictly onto the defaults. `source` names the file in

@@ -59,6 +59,18 @@ ConfigFlags::ConfigFlags(cli::FlagSet& flags) : flags_(flags) {
                   &cache_sync_timeout_);
   flags.AddInt("kube-api-qps", "N", "API server requests per second.", &v.kube_api_qps);
   flags.AddInt("kube-api-burst", "N", "API server request burst.", &v.kube_api_burst);
+  flags.AddChoice("cpu-manager-policy", {"none", "static"},
+                  "The kubelet's cpuManagerPolicy: static makes CPU resizes of Guaranteed pods "
+                  "Infeasible.",
+                  &v.cpu_manager_policy);
+  flags.AddChoice("memory-manager-policy", {"None", "Static"},
+                  "The kubelet's memoryManagerPolicy: Static makes memory resizes of Guaranteed "
+                  "pods Infeasible.",
+                  &v.memory_manager_policy);
+  flags.AddChoice("swap-behavior", {"NoSwap", "LimitedSwap"},
+                  "The kubelet's memorySwap.swapBehavior: with LimitedSwap on a node with swap, "
+                  "memory request resizes of swapping containers are Infeasible.",
+                  &v.swap_behavior);
 }
 
 absl::StatusOr<Config> ConfigFlags::Resolve(const NodeNameSources& sources) const {
@@ -87,6 +99,9 @@ absl::StatusOr<Config> ConfigFlags::Resolve(const NodeNameSources& sources) cons
   RESIZELET_OVERRIDE("memory-shrink-headroom-bytes", memory_shrink_headroom_bytes)
   RESIZELET_OVERRIDE("kube-api-qps", kube_api_qps)
   RESIZELET_OVERRIDE("kube-api-burst", kube_api_burst)
+  RESIZELET_OVERRIDE("cpu-manager-policy", cpu_manager_policy)
+  RESIZELET_OVERRIDE("memory-manager-policy", memory_manager_policy)
+  RESIZELET_OVERRIDE("swap-behavior", swap_behavior)
 #undef RESIZELET_OVERRIDE
   if (flags_.WasSet("runtime-request-timeout") &&
       !absl::ParseDuration(runtime_request_timeout_, &config.runtime_request_timeout)) {

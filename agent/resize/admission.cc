@@ -87,6 +87,13 @@ bool MemoryChanged(const api::Pod& desired, const api::Pod& allocated) {
                       });
 }
 
+// The kubelet compares spec.resources with apiequality.Semantic.DeepEqual; resizelet models only
+// cpu and memory there, the only pod-level resources the API lets a resize change.
+bool PodLevelChanged(const api::Pod& desired, const api::Pod& allocated) {
+  return !SameCpu(PodLevel(desired), PodLevel(allocated)) ||
+         !SameMemory(PodLevel(desired), PodLevel(allocated));
+}
+
 // LimitedSwap gives swap to Burstable, non-critical containers whose memory request differs from
 // their limit (pkg/kubelet/kuberuntime swap configuration); their swap size follows the request.
 bool ResizesSwappedMemoryRequest(const api::Pod& desired, const api::Pod& allocated,
@@ -162,6 +169,11 @@ AdmissionDecision Admit(const api::Pod& desired, const api::Pod& allocated,
   if (ResizesSwappedMemoryRequest(desired, allocated, settings)) {
     return Refuse(kInfeasible, kReasonSwap,
                   "In-place resize of containers with swap is not supported.");
+  }
+  // Where the kubelet checks a pod-level change (handlePodResourcesResize, after swap, before the
+  // resource managers); the cgroup v1 rule is ours (admission.h).
+  if (settings.cgroup_v1 && PodLevelChanged(desired, allocated)) {
+    return Refuse(kInfeasible, kReasonPodLevelCgroupV1, std::string(kMessagePodLevelCgroupV1));
   }
   const bool guaranteed = GetPodQos(allocated) == api::QosClass::kGuaranteed;
   if (guaranteed && settings.cpu_manager_static && CpuChanged(desired, allocated)) {

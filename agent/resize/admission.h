@@ -11,15 +11,21 @@
 //                           (static_pod)
 //   swap                    Infeasible "In-place resize of containers with swap is not supported."
 //                           (swap_limitation)
+//   pod-level on cgroup v1  Infeasible "In-place resize of pod-level resources is not supported on
+//                           cgroup v1" (pod_level_resources_cgroup_v1). resizelet's own message
+//                           and label: the kubelet checks pod-level resizes here
+//                           (IsInPlacePodLevelResourcesVerticalScalingAllowed, feature gates only)
+//                           but does not expect one on v1: pod-level resources are a cgroup v2
+//                           feature (KEP-2837), and so is their resize (KEP-5419). Only a change
+//                           of spec.resources triggers it.
 //   CPU manager static      Infeasible "Resize is infeasible for Guaranteed Pods alongside CPU
 //                           Manager policy \"static\"" (guaranteed_pod_cpu_manager_static_policy)
 //   memory manager Static   Infeasible "Resize is infeasible for Guaranteed Pods alongside Memory
 //                           Manager policy \"Static\""
 //                           (guaranteed_pod_memory_manager_static_policy)
 //   node allocatable        Infeasible "Node didn't have enough capacity: memory, requested:
-//   <bytes>,
-//                           capacity: <bytes>" (memory first) / "...: cpu, requested: <milli>,
-//                           capacity: <milli>" (insufficient_node_allocatable)
+//                           <bytes>, capacity: <bytes>" (memory first) / "...: cpu, requested:
+//                           <milli>, capacity: <milli>" (insufficient_node_allocatable)
 //   fit next to the others  Deferred "Node didn't have enough resource: cpu, requested: 1500, used:
 //                           1450, capacity: 1930" (cpu first, the scheduler's Fits order;
 //                           insufficient_free_resources: the kubelet has no label for Deferred, its
@@ -48,6 +54,10 @@ const char* AdmissionOutcomeName(AdmissionOutcome outcome);
 // reason_detail labels (kubelet pod_infeasible_resizes_total{reason_detail}, plus ours).
 inline constexpr std::string_view kReasonStaticPod = "static_pod";
 inline constexpr std::string_view kReasonSwap = "swap_limitation";
+// resizelet's own (see the table above): the kubelet has no label for it.
+inline constexpr std::string_view kReasonPodLevelCgroupV1 = "pod_level_resources_cgroup_v1";
+inline constexpr std::string_view kMessagePodLevelCgroupV1 =
+    "In-place resize of pod-level resources is not supported on cgroup v1";
 inline constexpr std::string_view kReasonCpuManagerStatic =
     "guaranteed_pod_cpu_manager_static_policy";
 inline constexpr std::string_view kReasonMemoryManagerStatic =
@@ -67,6 +77,9 @@ struct NodeResizeSettings {
   // memorySwap.swapBehavior and whether the node has swap at all.
   SwapBehavior swap_behavior = SwapBehavior::kNoSwap;
   bool node_has_swap = false;
+  // The pod cgroup's cpu and memory controllers are cgroup v1 (a legacy or hybrid host): pod-level
+  // resources cannot be resized there (KEP-5419 is cgroup v2 only).
+  bool cgroup_v1 = false;
 };
 
 struct AdmissionDecision {

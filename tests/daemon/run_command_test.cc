@@ -400,8 +400,10 @@ struct RunningPod {
   std::string memory_dir;
 };
 
+// With `guaranteed`, c1's requests equal its limits and the pod is Guaranteed (its cgroup directly
+// under kubepods).
 RunningPod AddRunningPod(apiserver::ApiServer& server, cri::testing::FakeRuntime& runtime,
-                         TestCgroups& cgroups) {
+                         TestCgroups& cgroups, bool guaranteed = false) {
   nlohmann::json pod = {
       {"kind", "Pod"},
       {"apiVersion", "v1"},
@@ -412,11 +414,12 @@ RunningPod AddRunningPod(apiserver::ApiServer& server, cri::testing::FakeRuntime
          {{{"name", "c1"},
            {"image", "localhost/resizelet/test:1"},
            {"resources",
-            {{"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}},
+            {{"requests", guaranteed ? nlohmann::json{{"cpu", "200m"}, {"memory", "128Mi"}}
+                                     : nlohmann::json{{"cpu", "100m"}, {"memory", "64Mi"}}},
              {"limits", {{"cpu", "200m"}, {"memory", "128Mi"}}}}}}}}}},
       {"status",
        {{"phase", "Running"},
-        {"qosClass", "Burstable"},
+        {"qosClass", guaranteed ? "Guaranteed" : "Burstable"},
         {"containerStatuses",
          {{{"name", "c1"},
            {"containerID", "containerd://cid-web"},
@@ -430,10 +433,10 @@ RunningPod AddRunningPod(apiserver::ApiServer& server, cri::testing::FakeRuntime
   if (!created.ok()) return {};
   RunningPod out;
   out.uid = (*created)["metadata"]["uid"];
-  const std::string pod_dir = "kubepods/burstable/pod" + out.uid;
+  const std::string pod_dir = (guaranteed ? "kubepods/pod" : "kubepods/burstable/pod") + out.uid;
   out.cpu_dir = cgroups.Make("cpu", pod_dir);
   out.memory_dir = cgroups.Make("memory", pod_dir);
-  EXPECT_TRUE(WriteFile(out.cpu_dir + "/cpu.shares", "102"));
+  EXPECT_TRUE(WriteFile(out.cpu_dir + "/cpu.shares", guaranteed ? "204" : "102"));
   EXPECT_TRUE(WriteFile(out.cpu_dir + "/cpu.cfs_period_us", "100000"));
   EXPECT_TRUE(WriteFile(out.cpu_dir + "/cpu.cfs_quota_us", "20000"));
   EXPECT_TRUE(WriteFile(out.memory_dir + "/memory.limit_in_bytes", std::to_string(128 << 20)));
@@ -446,7 +449,7 @@ RunningPod AddRunningPod(apiserver::ApiServer& server, cri::testing::FakeRuntime
                       {"io.kubernetes.pod.name", "web"},
                       {"io.kubernetes.pod.namespace", "default"},
                       {"io.kubernetes.container.name", "c1"}};
-  container.resources.cpu_shares = 102;
+  container.resources.cpu_shares = guaranteed ? 204 : 102;
   container.resources.cpu_period = 100000;
   container.resources.cpu_quota = 20000;
   container.resources.memory_limit_in_bytes = 128 << 20;
@@ -556,6 +559,77 @@ TEST_F(RunCommandTest, ActuateModeResizeMovesTheEngineCounters) {
   const std::string log = resizelet.Output();
   EXPECT_THAT(log, HasSubstr("Resize state"));
   EXPECT_THAT(log, HasSubstr("in_progress"));
+
+  resizelet.Signal(SIGTERM);
+  EXPECT_EQ(resizelet.WaitExit(15s), std::optional<int>(0)) << resizelet.Output();
+}
+
+// The node's kubelet settings reach admission: with --cpu-manager-policy=static a CPU resize of a
+// Guaranteed pod is Infeasible with the kubelet's message, and nothing is actuated.
+TEST_F(RunCommandTest, CpuManagerPolicyFlagMakesGuaranteedCpuResizeInfeasible) {
+  AddNode("v1.32.4");
+  TestCgroups cgroups("/resizelet-daemon-test-" + std::to_string(getpid()));
+  const RunningPod web = AddRunningPod(*server_, runtime_, cgroups, /*guaranteed=*/true);
+  ASSERT_FALSE(web.uid.empty());
+
+  Resizelet resizelet(Flags({"--mode=actuate", "--cgroup-root=" + cgroups.root(),
+                             "--cpu-manager-policy=static", "--swap-behavior=LimitedSwap"}),
+                      dir_ + "/out.log");
+  ASSERT_TRUE(Eventually([&] { return Ready(); }, 30s)) << resizelet.Output();
+  const int updates_before = runtime_.Count("UpdateContainerResources");
+
+  ASSERT_TRUE(server_->store()
+                  .Update("pods", "default/web",
+                          [](const nlohmann::json& current) -> absl::StatusOr<nlohmann::json> {
+                            nlohmann::json next = current;
+                            auto& r = next["spec"]["containers"][0]["resources"];
+                            r["requests"]["cpu"] = "400m";
+                            r["limits"]["cpu"] = "400m";
+                            next["metadata"]["generation"] =
+                                current["metadata"].value("generation", 1) + 1;
+                            return next;
+                          })
+                  .ok());
+  const std::string infeasible =
+      "resizelet_pod_infeasible_resizes_total{reason_detail=\"guaranteed_pod_cpu_manager_static_"
+      "policy\"}";
+  std::map<std::string, double> samples;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::optional<HttpResult> metrics = HttpGet(port_, "/metrics");
+        if (!metrics || metrics->status != 200) return false;
+        absl::StatusOr<obs::testing::Exposition> parsed =
+            obs::testing::ParseExposition(metrics->body);
+        if (!parsed.ok()) return false;
+        samples = parsed->samples;
+        return samples[infeasible] >= 1;
+      },
+      30s))
+      << resizelet.Output();
+  nlohmann::json pending;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::optional<nlohmann::json> pod = server_->store().Get("pods", "default/web");
+        if (!pod) return false;
+        for (const nlohmann::json& c :
+             (*pod)["status"].value("conditions", nlohmann::json::array())) {
+          if (c.value("type", "") == "PodResizePending") pending = c;
+        }
+        return !pending.is_null();
+      },
+      30s))
+      << resizelet.Output();
+  EXPECT_EQ(pending.value("reason", ""), "Infeasible");
+  EXPECT_EQ(pending.value("message", ""),
+            "Resize is infeasible for Guaranteed Pods alongside CPU Manager policy \"static\"");
+  EXPECT_EQ(runtime_.Count("UpdateContainerResources"), updates_before);
+  EXPECT_EQ(ReadFile(web.cpu_dir + "/cpu.cfs_quota_us"), "20000");
+  // The settings are logged once at start, with what was detected.
+  const std::string log = resizelet.Output();
+  EXPECT_THAT(log, HasSubstr("Node resize settings"));
+  EXPECT_THAT(log, HasSubstr("LimitedSwap"));
+  EXPECT_THAT(log, HasSubstr("nodeHasSwap"));
+  EXPECT_THAT(log, HasSubstr("cgroupV1"));
 
   resizelet.Signal(SIGTERM);
   EXPECT_EQ(resizelet.WaitExit(15s), std::optional<int>(0)) << resizelet.Output();

@@ -315,5 +315,80 @@ TEST_F(Actuate_e2e, LegacyResizeFieldIsErasedByTheKubeletAndNotFoughtFor) {
   EXPECT_EQ(Condition(PodNow("web"), "PodResizePending").value("reason", ""), "Deferred");
 }
 
+// Issue 6, admission: a resize of pod-level resources (KEP-5419) on this cgroup v1 host is
+// Infeasible with resizelet's own message (agent/resize/admission.h); nothing reaches the runtime
+// and the pod cgroup keeps its values.
+TEST_F(Actuate_e2e, PodLevelResizeOnCgroupV1IsInfeasibleAndChangesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  // Pod-level requests and limits (KEP-2837); the container has requests only, no limits.
+  const json pod_level = {{"requests", {{"cpu", "200m"}, {"memory", "128Mi"}}},
+                          {"limits", {{"cpu", "400m"}, {"memory", "256Mi"}}}};
+  json pod = PodJson("pl", kSmall);
+  pod["spec"]["resources"] = pod_level;
+  pod["spec"]["containers"][0]["resources"] = {{"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}}};
+  absl::StatusOr<std::string> applied = node_->ApplyRunningPod(pod);
+  ASSERT_THAT(applied, IsOk());
+  const std::string uid = *applied;
+  const json running = PodNow("pl");
+  ASSERT_EQ(running["spec"]["resources"], pod_level) << running.dump();
+  ASSERT_EQ(running["status"].value("qosClass", ""), "Burstable") << running.dump();
+  const std::string id = FirstContainerId(running);
+  ASSERT_FALSE(id.empty()) << running.dump();
+  struct CgroupFile {
+    const char* controller;
+    const char* file;
+  };
+  const CgroupFile files[] = {
+      {"cpu", "cpu.cfs_quota_us"}, {"cpu", "cpu.shares"}, {"memory", "memory.limit_in_bytes"}};
+  auto cgroup_values = [&] {
+    std::vector<std::string> values;
+    for (const CgroupFile& f : files) {
+      values.push_back(BurstableCgroupValue(f.controller, uid, "", f.file));
+      values.push_back(BurstableCgroupValue(f.controller, uid, id, f.file));
+    }
+    return values;
+  };
+  const std::vector<std::string> before = cgroup_values();
+  for (const std::string& v : before) ASSERT_FALSE(v.empty()) << "unreadable pod cgroup file";
+  const int updates_before = node_->proxy().Count("UpdateContainerResources");
+  const int sandbox_updates_before = node_->proxy().Count("UpdatePodSandboxResources");
+
+  ASSERT_THAT(
+      node_->PatchResize("pl", {{"spec",
+                                 {{"resources",
+                                   {{"requests", {{"cpu", "300m"}, {"memory", "128Mi"}}},
+                                    {"limits", {{"cpu", "800m"}, {"memory", "512Mi"}}}}}}}}),
+      IsOk());
+  ASSERT_EQ(PodNow("pl")["spec"]["resources"]["limits"]["cpu"], "800m") << PodNow("pl").dump();
+  json pending;
+  ASSERT_TRUE(Eventually([&] {
+    pending = Condition(PodNow("pl"), "PodResizePending");
+    return !pending.is_null();
+  })) << PodNow("pl").dump()
+      << "\n"
+      << node_->ResizeletLog();
+  EXPECT_EQ(pending.value("status", ""), "True");
+  EXPECT_EQ(pending.value("reason", ""), "Infeasible");
+  EXPECT_EQ(pending.value("message", ""),
+            "In-place resize of pod-level resources is not supported on cgroup v1");
+  EXPECT_TRUE(Condition(PodNow("pl"), "PodResizeInProgress").is_null());
+  ASSERT_TRUE(Eventually([&] {
+    const std::vector<std::string> r = ResizeletEventReasons(*node_, uid);
+    return std::find(r.begin(), r.end(), "ResizeInfeasible") != r.end();
+  })) << node_->ResizeletLog();
+  EXPECT_THAT(ResizeletEventReasons(*node_, uid), ElementsAre("ResizeInfeasible"));
+  // Give the runtime side a moment to receive anything it would have received.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(node_->proxy().Count("UpdateContainerResources"), updates_before);
+  EXPECT_EQ(node_->proxy().Count("UpdatePodSandboxResources"), sandbox_updates_before);
+  EXPECT_EQ(cgroup_values(), before);
+  // Counted under its own label.
+  const std::map<std::string, double> metrics = node_->Metrics();
+  const auto it = metrics.find(
+      R"(resizelet_pod_infeasible_resizes_total{reason_detail="pod_level_resources_cgroup_v1"})");
+  ASSERT_NE(it, metrics.end()) << node_->MetricsText();
+  EXPECT_EQ(it->second, 1);
+}
+
 }  // namespace
 }  // namespace resizelet::e2e

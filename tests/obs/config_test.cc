@@ -54,6 +54,9 @@ TEST(ConfigTest, DecodesEveryField) {
   EXPECT_EQ(c->cache_sync_timeout, absl::Minutes(3));
   EXPECT_EQ(c->kube_api_qps, 20);
   EXPECT_EQ(c->kube_api_burst, 40);
+  EXPECT_EQ(c->cpu_manager_policy, "static");
+  EXPECT_EQ(c->memory_manager_policy, "Static");
+  EXPECT_EQ(c->swap_behavior, "LimitedSwap");
   EXPECT_THAT(Validate(*c), IsOk());
 }
 
@@ -68,6 +71,33 @@ TEST(ConfigTest, AbsentAndNullFieldsKeepDefaults) {
   EXPECT_EQ(c->runtime_request_timeout, absl::Seconds(30));
   EXPECT_EQ(c->kube_api_qps, 50);
   EXPECT_EQ(c->kube_api_burst, 100);
+  // The kubelet's defaults: no resource managers, no swap.
+  EXPECT_EQ(c->cpu_manager_policy, "none");
+  EXPECT_EQ(c->memory_manager_policy, "None");
+  EXPECT_EQ(c->swap_behavior, "NoSwap");
+}
+
+TEST(ConfigTest, NodeResizeSettingsAreStrictlyValidated) {
+  // The kubelet's spellings only: its policy names are case-sensitive.
+  auto c = ParseConfig(std::string(kHeader) +
+                       "cpuManagerPolicy: Static\nmemoryManagerPolicy: static\n"
+                       "swapBehavior: UnlimitedSwap\n");
+  ASSERT_THAT(c.status(), IsOk());
+  c->node_name = "n1";
+  EXPECT_THAT(Validate(*c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("cpuManagerPolicy: \"Static\" is not one of none, static"),
+                             HasSubstr("memoryManagerPolicy: \"static\" is not one of None, "
+                                       "Static"),
+                             HasSubstr("swapBehavior: \"UnlimitedSwap\" is not one of NoSwap, "
+                                       "LimitedSwap"))));
+  EXPECT_THAT(ParseConfig(std::string(kHeader) + "swapBehavior: [LimitedSwap]\n", "c").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("c:3:15: field \"swapBehavior\": want a string, got a list")));
+  // The kubelet nests it (memorySwap.swapBehavior); the flat field is resizelet's.
+  EXPECT_THAT(
+      ParseConfig(std::string(kHeader) + "memorySwap:\n  swapBehavior: LimitedSwap\n").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown field \"memorySwap\"")));
 }
 
 TEST(ConfigTest, UnknownFieldNamesFieldAndLineWithHint) {
@@ -235,6 +265,19 @@ TEST_F(ConfigFlagsTest, SetFlagsOverrideTheFileAndUnsetFlagsDoNot) {
   EXPECT_EQ(c->state_directory, "/var/lib/resizelet");  // default
 }
 
+TEST_F(ConfigFlagsTest, NodeResizeSettingsFlags) {
+  std::ofstream(path_, std::ios::app) << "cpuManagerPolicy: static\nswapBehavior: LimitedSwap\n";
+  auto c = Run({"--config", path_, "--memory-manager-policy=Static", "--swap-behavior", "NoSwap"});
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(c->cpu_manager_policy, "static");     // file
+  EXPECT_EQ(c->memory_manager_policy, "Static");  // flag
+  EXPECT_EQ(c->swap_behavior, "NoSwap");          // flag beats the file
+  EXPECT_THAT(Run({"--cpu-manager-policy=dynamic"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cpu-manager-policy")));
+  EXPECT_THAT(Run({"--swap-behavior=Unlimited"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("swap-behavior")));
+}
+
 TEST_F(ConfigFlagsTest, NodeNamePrecedence) {
   auto flag = Run({"--config", path_, "--node-name", "flag-node"});
   ASSERT_THAT(flag.status(), IsOk());
@@ -263,7 +306,8 @@ TEST_F(ConfigFlagsTest, UsageListsTheFlags) {
   std::string usage = flags.Usage();
   for (const char* name :
        {"--config", "--node-name", "--mode", "--kubeconfig", "--container-runtime-endpoint",
-        "--cgroup-driver", "--logging-format", "-v", "--kube-api-qps"}) {
+        "--cgroup-driver", "--logging-format", "-v", "--kube-api-qps", "--cpu-manager-policy",
+        "--memory-manager-policy", "--swap-behavior"}) {
     EXPECT_THAT(usage, HasSubstr(name));
   }
 }

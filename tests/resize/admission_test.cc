@@ -1,6 +1,9 @@
 // facts.md §4: admission outcomes, exact messages and reason_detail labels.
 #include "agent/resize/admission.h"
 
+#include <string_view>
+
+#include "agent/resize/qos.h"
 #include "gtest/gtest.h"
 #include "tests/resize/test_pods.h"
 
@@ -10,6 +13,7 @@ namespace {
 using testing::Container;
 using testing::MakePod;
 using testing::Requirements;
+using testing::Res;
 
 constexpr int64_t kGi = 1073741824;
 const CpuMemory kBigNode{64000, 256 * kGi};
@@ -88,6 +92,87 @@ TEST(AdmissionTest, GuaranteedWithStaticMemoryManagerIsInfeasible) {
                                     {.memory_manager_static = true});
   EXPECT_EQ(d.outcome, AdmissionOutcome::kInfeasible);
   EXPECT_EQ(d.reason_detail, "guaranteed_pod_memory_manager_static_policy");
+}
+
+// A Burstable pod with pod-level resources and a container without limits (KEP-2837).
+api::Pod PodLevel(const Res& pod_level, const Res& container = {.cpu_req = "100m"}) {
+  api::Pod p = MakePod({Container("c1", container)});
+  p.resources = Requirements(pod_level);
+  p.qos_class = ComputeQos(p);
+  return p;
+}
+
+TEST(AdmissionTest, PodLevelResizeOnCgroupV1IsInfeasible) {
+  const NodeResizeSettings v1{.cgroup_v1 = true};
+  const api::Pod allocated = PodLevel({.cpu_req = "500m", .cpu_lim = "1", .mem_req = "256Mi"});
+  ASSERT_EQ(allocated.qos_class, api::QosClass::kBurstable);
+  struct Case {
+    const char* name;
+    api::Pod desired;
+    NodeResizeSettings settings;
+    AdmissionOutcome outcome;
+    std::string_view reason;
+  };
+  const Case cases[] = {
+      {"pod-level cpu limit on v1",
+       PodLevel({.cpu_req = "500m", .cpu_lim = "2", .mem_req = "256Mi"}), v1,
+       AdmissionOutcome::kInfeasible, kReasonPodLevelCgroupV1},
+      {"pod-level memory request on v1",
+       PodLevel({.cpu_req = "500m", .cpu_lim = "1", .mem_req = "512Mi"}), v1,
+       AdmissionOutcome::kInfeasible, kReasonPodLevelCgroupV1},
+      {"pod-level memory limit added on v1",
+       PodLevel({.cpu_req = "500m", .cpu_lim = "1", .mem_req = "256Mi", .mem_lim = "1Gi"}), v1,
+       AdmissionOutcome::kInfeasible, kReasonPodLevelCgroupV1},
+      {"same pod-level change on v2",
+       PodLevel({.cpu_req = "500m", .cpu_lim = "2", .mem_req = "256Mi"}),
+       {},
+       AdmissionOutcome::kAccepted,
+       ""},
+      {"container-only change of a pod with pod-level resources on v1",
+       PodLevel({.cpu_req = "500m", .cpu_lim = "1", .mem_req = "256Mi"}, {.cpu_req = "200m"}), v1,
+       AdmissionOutcome::kAccepted, ""},
+      {"same values, other spelling, on v1",
+       PodLevel({.cpu_req = "0.5", .cpu_lim = "1000m", .mem_req = "256Mi"}), v1,
+       AdmissionOutcome::kAccepted, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const AdmissionDecision d = Admit(c.desired, allocated, kBigNode, {}, c.settings);
+    EXPECT_EQ(d.outcome, c.outcome) << d.message;
+    EXPECT_EQ(d.reason_detail, c.reason);
+    if (c.outcome == AdmissionOutcome::kInfeasible) {
+      EXPECT_EQ(d.message, "In-place resize of pod-level resources is not supported on cgroup v1");
+    }
+  }
+  // A container-only pod on v1 is unaffected.
+  ExpectAccepted(Admit(Burstable("500m"), Burstable("250m"), kBigNode, {}, v1));
+}
+
+TEST(AdmissionTest, PodLevelCgroupV1CheckOrder) {
+  // After static pods and swap, before the resource managers (handlePodResourcesResize).
+  api::Pod allocated = PodLevel({.cpu_req = "500m", .cpu_lim = "1", .mem_req = "256Mi"});
+  api::Pod desired = PodLevel({.cpu_req = "500m", .cpu_lim = "2", .mem_req = "256Mi"});
+  desired.config_source = "file";
+  EXPECT_EQ(Admit(desired, allocated, kBigNode, {}, {.cgroup_v1 = true}).reason_detail,
+            kReasonStaticPod);
+
+  const NodeResizeSettings swap_v1{
+      .swap_behavior = SwapBehavior::kLimitedSwap, .node_has_swap = true, .cgroup_v1 = true};
+  allocated = PodLevel({.cpu_lim = "1"}, {.mem_req = "1Gi", .mem_lim = "2Gi"});
+  desired = PodLevel({.cpu_lim = "2"}, {.mem_req = "1536Mi", .mem_lim = "2Gi"});
+  EXPECT_EQ(Admit(desired, allocated, kBigNode, {}, swap_v1).reason_detail, kReasonSwap);
+
+  const api::Pod guaranteed =
+      PodLevel({.cpu_req = "1", .cpu_lim = "1", .mem_req = "1Gi", .mem_lim = "1Gi"});
+  ASSERT_EQ(guaranteed.qos_class, api::QosClass::kGuaranteed);
+  const api::Pod bigger =
+      PodLevel({.cpu_req = "2", .cpu_lim = "2", .mem_req = "2Gi", .mem_lim = "2Gi"});
+  const NodeResizeSettings managers{
+      .cpu_manager_static = true, .memory_manager_static = true, .cgroup_v1 = true};
+  EXPECT_EQ(Admit(bigger, guaranteed, kBigNode, {}, managers).reason_detail,
+            kReasonPodLevelCgroupV1);
+  EXPECT_EQ(Admit(bigger, guaranteed, kBigNode, {}, {.cpu_manager_static = true}).reason_detail,
+            kReasonCpuManagerStatic);
 }
 
 TEST(AdmissionTest, MoreThanNodeAllocatableIsInfeasibleMemoryFirst) {
