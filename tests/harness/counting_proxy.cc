@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -26,8 +28,42 @@ class CountingCriProxy::Service final : public v1::RuntimeService::Service {
     absl::MutexLock lock(&mu_);
     return counts_;
   }
+  void SetObserver(Observer observer) {
+    absl::MutexLock lock(&mu_);
+    observer_ = std::move(observer);
+  }
+  std::vector<UpdateRecord> Updates() const {
+    absl::MutexLock lock(&mu_);
+    return updates_;
+  }
 
-// Each method counts, then forwards with the caller's deadline.
+  grpc::Status UpdateContainerResources(grpc::ServerContext* server_context,
+                                        const v1::UpdateContainerResourcesRequest* request,
+                                        v1::UpdateContainerResourcesResponse* response) override {
+    UpdateRecord record;
+    record.container_id = request->container_id();
+    record.cpu_period = request->linux().cpu_period();
+    record.cpu_quota = request->linux().cpu_quota();
+    record.cpu_shares = request->linux().cpu_shares();
+    record.memory_limit_in_bytes = request->linux().memory_limit_in_bytes();
+    Observer observer;
+    {
+      absl::MutexLock lock(&mu_);
+      ++counts_["UpdateContainerResources"];
+      observer = observer_;
+    }
+    // Observed before forwarding: the node as it stood when the runtime was asked.
+    if (observer) record.observed = observer(record.container_id);
+    {
+      absl::MutexLock lock(&mu_);
+      updates_.push_back(std::move(record));
+    }
+    grpc::ClientContext context;
+    context.set_deadline(server_context->deadline());
+    return upstream_->UpdateContainerResources(&context, *request, response);
+  }
+
+// The other methods count, then forward with the caller's deadline.
 #define RESIZELET_FORWARD(Method)                                                              \
   grpc::Status Method(grpc::ServerContext* server_context, const v1::Method##Request* request, \
                       v1::Method##Response* response) override {                               \
@@ -52,7 +88,6 @@ class CountingCriProxy::Service final : public v1::RuntimeService::Service {
   RESIZELET_FORWARD(RemoveContainer)
   RESIZELET_FORWARD(ListContainers)
   RESIZELET_FORWARD(ContainerStatus)
-  RESIZELET_FORWARD(UpdateContainerResources)
   RESIZELET_FORWARD(Status)
   RESIZELET_FORWARD(RuntimeConfig)
   RESIZELET_FORWARD(UpdatePodSandboxResources)
@@ -61,7 +96,9 @@ class CountingCriProxy::Service final : public v1::RuntimeService::Service {
  private:
   std::unique_ptr<v1::RuntimeService::Stub> upstream_;
   mutable absl::Mutex mu_;
+  Observer observer_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> counts_ ABSL_GUARDED_BY(mu_);
+  std::vector<UpdateRecord> updates_ ABSL_GUARDED_BY(mu_);
 };
 
 struct CountingCriProxy::State {
@@ -105,5 +142,9 @@ int CountingCriProxy::Count(const std::string& method) const {
   return state_->service->Count(method);
 }
 std::map<std::string, int> CountingCriProxy::Counts() const { return state_->service->Counts(); }
+void CountingCriProxy::SetObserver(Observer observer) {
+  state_->service->SetObserver(std::move(observer));
+}
+std::vector<UpdateRecord> CountingCriProxy::Updates() const { return state_->service->Updates(); }
 
 }  // namespace resizelet::harness

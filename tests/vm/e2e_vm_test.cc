@@ -38,12 +38,12 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/apiserver/api_server.h"
+#include "tests/harness/counting_proxy.h"
 #include "tests/harness/pod_runner.h"
 #include "tests/harness/process.h"
 #include "tests/harness/real_runtime.h"
 #include "tests/standin/standin.h"
 #include "tests/status_matchers.h"
-#include "tests/vm/recording_cri_proxy.h"
 
 namespace resizelet::vmtest {
 namespace {
@@ -164,8 +164,8 @@ class E2eVmTest : public ::testing::Test {
     char tmpl[] = "/tmp/resizelet-e2e-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp");
     dir_ = tmpl;
-    absl::StatusOr<std::unique_ptr<RecordingCriProxy>> proxy =
-        RecordingCriProxy::Start(dir_ + "/cri-proxy.sock", rt_->endpoint());
+    absl::StatusOr<std::unique_ptr<harness::CountingCriProxy>> proxy =
+        harness::CountingCriProxy::Start(dir_ + "/cri-proxy.sock", rt_->endpoint());
     if (!proxy.ok()) return proxy.status();
     proxy_ = *std::move(proxy);
 
@@ -348,7 +348,7 @@ class E2eVmTest : public ::testing::Test {
   }
 
   static inline std::unique_ptr<harness::RealRuntime> rt_;
-  static inline std::unique_ptr<RecordingCriProxy> proxy_;
+  static inline std::unique_ptr<harness::CountingCriProxy> proxy_;
   static inline std::unique_ptr<apiserver::ApiServer> server_;
   static inline std::unique_ptr<kube::CurlKubeClient> client_;
   static inline std::unique_ptr<cri::GrpcRuntimeClient> runtime_;
@@ -456,7 +456,7 @@ TEST_F(E2eVmTest, MemoryLimitBelowUsageIsRefusedWithKubeletMessageAndRevertWorks
   })) << Pod("hog")["status"].dump();
   const double revert_s = SecondsSince(revert_start);
 
-  for (const UpdateRecord& u : proxy_->Updates()) {
+  for (const harness::UpdateRecord& u : proxy_->Updates()) {
     EXPECT_NE(u.memory_limit_in_bytes, 48 * kMi)
         << "UpdateContainerResources with the refused limit reached the runtime for "
         << u.container_id;
@@ -495,7 +495,7 @@ struct PodCgroupAtCall {
   std::string cpu_weight;
 };
 
-PodCgroupAtCall AtCall(const UpdateRecord& u) {
+PodCgroupAtCall AtCall(const harness::UpdateRecord& u) {
   PodCgroupAtCall at;
   auto it = u.observed.find("memory.max");
   if (it != u.observed.end()) (void)absl::SimpleAtoi(it->second, &at.memory_max);
@@ -509,9 +509,9 @@ PodCgroupAtCall AtCall(const UpdateRecord& u) {
   return at;
 }
 
-std::string Describe(const std::vector<UpdateRecord>& updates) {
+std::string Describe(const std::vector<harness::UpdateRecord>& updates) {
   std::string out;
-  for (const UpdateRecord& u : updates) {
+  for (const harness::UpdateRecord& u : updates) {
     absl::StrAppend(
         &out, "\n  ", u.container_id.substr(0, 12), " mem=", u.memory_limit_in_bytes,
         " quota=", u.cpu_quota, " shares=", u.cpu_shares,
@@ -606,13 +606,13 @@ TEST_F(E2eVmTest, PodLevelResizeUpdatesPodCgroupAndInheritingContainerInOrder) {
   EXPECT_EQ(status->resources->cpu_quota, 150000);
   EXPECT_EQ(status->resources->cpu_shares, 1536);
 
-  std::vector<UpdateRecord> up = proxy_->Updates();
+  std::vector<harness::UpdateRecord> up = proxy_->Updates();
   up.erase(up.begin(), up.begin() + static_cast<long>(first));
   bool memory_sent = false;
   bool cpu_sent = false;
   // resizelet sends one call per container and resource (memory_limit_in_bytes, or the CPU
   // fields), memory first.
-  for (const UpdateRecord& u : up) {
+  for (const harness::UpdateRecord& u : up) {
     EXPECT_EQ(u.container_id, c1) << "only the inheriting container changes" << Describe(up);
     const PodCgroupAtCall at = AtCall(u);
     // The pod's memory limit had grown already (and memory comes before CPU).
@@ -650,11 +650,11 @@ TEST_F(E2eVmTest, PodLevelResizeUpdatesPodCgroupAndInheritingContainerInOrder) {
   EXPECT_EQ(ReadInt(c1_dir + "/memory.max"), 256 * kMi);
   EXPECT_EQ(Trimmed(c1_dir + "/cpu.max"), "100000 100000");
   EXPECT_EQ(Trimmed(c2_dir + "/memory.max"), c2_memory);
-  std::vector<UpdateRecord> down = proxy_->Updates();
+  std::vector<harness::UpdateRecord> down = proxy_->Updates();
   down.erase(down.begin(), down.begin() + static_cast<long>(first));
   memory_sent = false;
   cpu_sent = false;
-  for (const UpdateRecord& u : down) {
+  for (const harness::UpdateRecord& u : down) {
     EXPECT_EQ(u.container_id, c1) << Describe(down);
     const PodCgroupAtCall at = AtCall(u);
     // The pod's limits shrink after the containers; its request shrank before them.
