@@ -532,6 +532,23 @@ class Decoder {
     });
   }
 
+  // status.conditions, keeping the resize ones (objects.h). Another condition is checked to be
+  // an object with a string (or null) type and is otherwise not read, like any field resizelet
+  // does not use; it costs a walk over its keys and no allocation.
+  bool DecodeResizeConditions(Value e, const Path& path, Pod& out) {
+    return ForEachItem(e, path, [this, &out](Value item, const Path& p) {
+      std::string_view type;
+      const bool type_ok =
+          ForEachField(item, p, [this, &type](std::string_view key, Value value, const Path& fp) {
+            // A repeated key: the last one counts, as in DecodeCondition.
+            return !Is(key, "type") || GetStringView(value, fp, type);
+          });
+      if (!type_ok) return false;
+      if (!Is(type, "PodResizePending") && !Is(type, "PodResizeInProgress")) return true;
+      return DecodeCondition(item, p, out.resize_conditions.emplace_back());
+    });
+  }
+
   bool DecodePodMetadata(Value e, const Path& path, Pod& out) {
     return ForEachField(e, path, [this, &out](std::string_view key, Value value, const Path& p) {
       switch (key.size()) {
@@ -633,12 +650,7 @@ class Decoder {
             return DecodeOptionalRequirements(value, p, out.status_resources);
           break;
         case 10:
-          if (Is(key, "conditions")) {
-            out.conditions.reserve(ArraySize(value));
-            return ForEachItem(value, p, [this, &out](Value item, const Path& cp) {
-              return DecodeCondition(item, cp, out.conditions.emplace_back());
-            });
-          }
+          if (Is(key, "conditions")) return DecodeResizeConditions(value, p, out);
           break;
         case 17:
           if (Is(key, "containerStatuses")) {

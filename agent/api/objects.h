@@ -112,7 +112,10 @@ struct Pod {
   std::optional<ResourceList> status_allocated_resources;
   std::string
       resize;  // legacy status.resize: "", "Proposed", "InProgress", "Deferred", "Infeasible"
-  std::vector<PodCondition> conditions;
+  // The resize conditions of status.conditions (types PodResizePending and PodResizeInProgress),
+  // in the order sent. The kubelet's other conditions (Ready, PodScheduled, ...) are not kept:
+  // resizelet neither reads nor writes them (its status patch merges conditions by type).
+  std::vector<PodCondition> resize_conditions;
 
   bool IsStatic() const { return !config_source.empty() && config_source != "api"; }
   std::string Key() const { return namespace_name + "/" + name; }

@@ -27,17 +27,10 @@ bool SameList(const std::vector<T>& a, const std::vector<T>& b, Eq eq) {
 }
 
 bool SameResizeConditions(const api::Pod& a, const api::Pod& b) {
-  auto resize_conditions = [](const api::Pod& pod) {
-    std::vector<const api::PodCondition*> out;
-    for (const api::PodCondition& c : pod.conditions) {
-      if (c.type == "PodResizePending" || c.type == "PodResizeInProgress") out.push_back(&c);
-    }
-    return out;
-  };
-  return SameList(resize_conditions(a), resize_conditions(b),
-                  [](const api::PodCondition* x, const api::PodCondition* y) {
-                    return x->type == y->type && x->status == y->status && x->reason == y->reason &&
-                           x->message == y->message;
+  return SameList(a.resize_conditions, b.resize_conditions,
+                  [](const api::PodCondition& x, const api::PodCondition& y) {
+                    return x.type == y.type && x.status == y.status && x.reason == y.reason &&
+                           x.message == y.message;
                   });
 }
 

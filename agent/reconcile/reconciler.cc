@@ -21,7 +21,7 @@ bool Terminal(const api::Pod& pod) {
 }
 
 const api::PodCondition* FindCondition(const api::Pod& pod, std::string_view type) {
-  for (const api::PodCondition& c : pod.conditions) {
+  for (const api::PodCondition& c : pod.resize_conditions) {
     if (c.type == type && c.status == "True") return &c;
   }
   return nullptr;

@@ -167,7 +167,7 @@ std::optional<runtime::Clock::TimerId> Reporter::Transition(const api::Pod& pod,
                                                             bool write_now, bool announce) {
   Entry& e = entries_[pod.uid];
   e.ref = kube::PodRef{pod.namespace_name, pod.name, pod.uid};
-  e.conditions = pod.conditions;
+  e.conditions = pod.resize_conditions;
   const ResizePhase previous = e.phase;
   const bool changed = previous != phase || e.message != message ||
                        (phase == ResizePhase::kInProgress && e.generation != pod.generation);

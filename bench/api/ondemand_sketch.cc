@@ -1,5 +1,6 @@
 #include "bench/api/ondemand_sketch.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -218,22 +219,33 @@ bool DecodePodOnDemand(const std::string& json, api::Pod& pod) {
           return true;
         }
         if (k == "conditions") {
+          // The resize conditions only, as DecodePod keeps them (agent/api/objects.h).
           return Items(x, [&](od::value c) {
-            pod.conditions.emplace_back();
-            api::PodCondition& cond = pod.conditions.back();
-            return Fields(c, [&](std::string_view ck, od::value cv) {
-              if (ck == "type") return Str(cv, cond.type);
-              if (ck == "status") return Str(cv, cond.status);
-              if (ck == "reason") return Str(cv, cond.reason);
-              if (ck == "message") return Str(cv, cond.message);
-              if (ck == "lastTransitionTime") return Str(cv, cond.last_transition_time);
+            std::string_view type, status, reason, message, transition;
+            std::optional<int64_t> generation;
+            auto view = [](od::value cv, std::string_view& out) {
+              return cv.is_null() || cv.get_string().get(out) == simdjson::SUCCESS;
+            };
+            const bool fields_ok = Fields(c, [&](std::string_view ck, od::value cv) {
+              if (ck == "type") return view(cv, type);
+              if (ck == "status") return view(cv, status);
+              if (ck == "reason") return view(cv, reason);
+              if (ck == "message") return view(cv, message);
+              if (ck == "lastTransitionTime") return view(cv, transition);
               if (ck == "observedGeneration") {
                 int64_t g = 0;
                 if (!Int(cv, g)) return false;
-                cond.observed_generation = g;
+                generation = g;
               }
               return true;
             });
+            if (!fields_ok) return false;
+            if (type == "PodResizePending" || type == "PodResizeInProgress") {
+              pod.resize_conditions.push_back(
+                  api::PodCondition{std::string(type), std::string(status), std::string(reason),
+                                    std::string(message), generation, std::string(transition)});
+            }
+            return true;
           });
         }
         return true;

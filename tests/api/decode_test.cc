@@ -108,15 +108,15 @@ TEST(DecodePodTest, ResizeInProgressPod) {
   EXPECT_EQ(pod->init_container_statuses[0].state_reason, "Completed");
   EXPECT_EQ(pod->init_container_statuses[1].restart_count, 2);
   EXPECT_EQ(pod->init_container_statuses[1].allocated_resources->memory, Q("96Mi"));
-  ASSERT_EQ(pod->conditions.size(), 3u);
-  EXPECT_EQ(pod->conditions[0].type, "Initialized");
-  EXPECT_EQ(pod->conditions[0].observed_generation, 3);
-  EXPECT_EQ(pod->conditions[1].type, "Ready");
-  EXPECT_FALSE(pod->conditions[1].observed_generation.has_value());
-  EXPECT_EQ(pod->conditions[1].last_transition_time, "2026-11-20T09:14:09Z");
-  EXPECT_EQ(pod->conditions[2].type, "PodResizeInProgress");
-  EXPECT_EQ(pod->conditions[2].status, "True");
-  EXPECT_EQ(pod->conditions[2].reason, "");
+  // Initialized and Ready are not kept (objects.h: resize conditions only).
+  ASSERT_EQ(pod->resize_conditions.size(), 1u);
+  const PodCondition& in_progress = pod->resize_conditions[0];
+  EXPECT_EQ(in_progress.type, "PodResizeInProgress");
+  EXPECT_EQ(in_progress.status, "True");
+  EXPECT_EQ(in_progress.reason, "");
+  EXPECT_EQ(in_progress.message, "");
+  EXPECT_EQ(in_progress.observed_generation, 3);
+  EXPECT_EQ(in_progress.last_transition_time, "2026-11-20T09:20:41Z");
 }
 
 TEST(DecodePodTest, StaticMirrorPodBeingDeleted) {
@@ -136,10 +136,36 @@ TEST(DecodePodTest, StaticMirrorPodBeingDeleted) {
   EXPECT_EQ(pod->container_statuses[0].state, ContainerStateKind::kWaiting);
   EXPECT_EQ(pod->container_statuses[0].state_reason, "CrashLoopBackOff");
   EXPECT_EQ(pod->container_statuses[0].restart_count, 7);
-  ASSERT_EQ(pod->conditions.size(), 1u);
-  EXPECT_EQ(pod->conditions[0].reason, "ContainersNotReady");
-  EXPECT_EQ(pod->conditions[0].message, "containers with unready status: [etcd]");
-  EXPECT_EQ(pod->conditions[0].last_transition_time, "");
+  EXPECT_TRUE(pod->resize_conditions.empty());  // its one condition is Ready
+}
+
+// Only PodResizePending and PodResizeInProgress are kept, in the order sent, whatever the
+// position of `type` among the keys; a repeated `type` counts by its last value, as a repeated
+// key does everywhere else.
+TEST(DecodePodTest, KeepsTheResizeConditionsOnly) {
+  absl::StatusOr<Pod> pod = DecodePod(R"({"status":{"conditions":[
+      {"type":"PodScheduled","status":"True","lastTransitionTime":"2026-11-20T09:14:00Z"},
+      {"status":"True","reason":"Deferred","message":"Node didn't have enough resource: cpu",
+       "lastTransitionTime":"2026-11-20T09:20:41Z","observedGeneration":4,
+       "type":"PodResizePending"},
+      {"type":"Ready","observedGeneration":"not read"},
+      {"type":"PodResizeInProgress","status":"True","lastTransitionTime":null},
+      {"type":"PodResizePending","type":"Initialized","status":[]},
+      {"type":"Ready","type":"PodResizeInProgress","status":"False"}]}})");
+  ASSERT_THAT(pod, IsOk());
+  ASSERT_EQ(pod->resize_conditions.size(), 3u);
+  const PodCondition& pending = pod->resize_conditions[0];
+  EXPECT_EQ(pending.type, "PodResizePending");
+  EXPECT_EQ(pending.status, "True");
+  EXPECT_EQ(pending.reason, "Deferred");
+  EXPECT_EQ(pending.message, "Node didn't have enough resource: cpu");
+  EXPECT_EQ(pending.observed_generation, 4);
+  EXPECT_EQ(pending.last_transition_time, "2026-11-20T09:20:41Z");
+  EXPECT_EQ(pod->resize_conditions[1].type, "PodResizeInProgress");
+  EXPECT_EQ(pod->resize_conditions[1].last_transition_time, "");
+  EXPECT_FALSE(pod->resize_conditions[1].observed_generation.has_value());
+  EXPECT_EQ(pod->resize_conditions[2].type, "PodResizeInProgress");
+  EXPECT_EQ(pod->resize_conditions[2].status, "False");
 }
 
 TEST(DecodePodTest, NullsAreAbsentFields) {
@@ -280,8 +306,13 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"status":{"containerStatuses":[{"restartCount":-2147483649}]}})",
                   "status.containerStatuses[0].restartCount: integer out of range"},
         ErrorCase{"ObservedGeneration",
-                  R"({"status":{"conditions":[{"type":"Ready"},{"observedGeneration":"x"}]}})",
+                  R"({"status":{"conditions":[{"type":"Ready"},)"
+                  R"({"observedGeneration":"x","type":"PodResizePending"}]}})",
                   "status.conditions[1].observedGeneration: expected an integer, got a string"},
+        ErrorCase{"ConditionNotObject", R"({"status":{"conditions":[{"type":"Ready"},7]}})",
+                  "status.conditions[1]: expected an object, got a number"},
+        ErrorCase{"ConditionTypeNotString", R"({"status":{"conditions":[{"type":["Ready"]}]}})",
+                  "status.conditions[0].type: expected a string, got an array"},
         ErrorCase{
             "ResizePolicy",
             R"({"spec":{"containers":[{"resizePolicy":[{"resourceName":"cpu","restartPolicy":"Sometimes"}]}]}})",

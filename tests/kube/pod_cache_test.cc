@@ -29,7 +29,7 @@ TEST(PodCacheTest, ReportsResourceRelevantChangesOnly) {
   api::PodCondition mine;
   mine.type = "PodResizePending";
   mine.status = "True";
-  same.conditions.push_back(mine);
+  same.resize_conditions.push_back(mine);
   same.resize = "Deferred";
   PodChange updated = cache.Upsert(same);
   EXPECT_EQ(updated.kind, PodChange::Kind::kUpdated);
@@ -46,16 +46,12 @@ TEST(PodCacheTest, ReportsResizeConditionChangesSeparately) {
   api::PodCondition in_progress;
   in_progress.type = "PodResizeInProgress";
   in_progress.status = "True";
-  shown.conditions.push_back(in_progress);
+  shown.resize_conditions.push_back(in_progress);
   PodChange change = cache.Upsert(shown);
   EXPECT_FALSE(change.resources_changed);
   EXPECT_TRUE(change.resize_conditions_changed);
-  // A timestamp-only or unrelated condition change is not one.
-  shown.conditions[0].last_transition_time = "2026-01-01T00:00:00Z";
-  api::PodCondition ready;
-  ready.type = "Ready";
-  ready.status = "True";
-  shown.conditions.push_back(ready);
+  // A timestamp-only change is not one.
+  shown.resize_conditions[0].last_transition_time = "2026-01-01T00:00:00Z";
   EXPECT_FALSE(cache.Upsert(shown).resize_conditions_changed);
   EXPECT_TRUE(cache.Upsert(MakePod("u1", "100m")).resize_conditions_changed);  // dropped
 }

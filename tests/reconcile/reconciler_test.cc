@@ -482,11 +482,11 @@ TEST(ReconcilerObserverTest, CompanionModeReportsTheKubeletsStatesAndTheEnd) {
   api::PodCondition in_progress;
   in_progress.type = "PodResizeInProgress";
   in_progress.status = "True";
-  pod.conditions.push_back(in_progress);
+  pod.resize_conditions.push_back(in_progress);
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   n.clock.Advance(absl::Milliseconds(700));
-  pod.conditions.clear();
+  pod.resize_conditions.clear();
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   EXPECT_EQ(observer.transitions,
@@ -513,11 +513,11 @@ TEST(ReconcilerObserverTest, CompanionModeWaitsForTheKubeletToReactBeforeCalling
   api::PodCondition in_progress;
   in_progress.type = "PodResizeInProgress";
   in_progress.status = "True";
-  pod.conditions.push_back(in_progress);
+  pod.resize_conditions.push_back(in_progress);
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   n.clock.Advance(absl::Milliseconds(40));
-  pod.conditions.clear();
+  pod.resize_conditions.clear();
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   EXPECT_EQ(observer.transitions, (std::vector<std::string>{"none>proposed", "proposed>in_progress",
@@ -540,11 +540,11 @@ TEST(ReconcilerObserverTest, CompanionModeTimesAResizeWhoseSpecChangeRacedTheFir
   api::PodCondition in_progress;
   in_progress.type = "PodResizeInProgress";
   in_progress.status = "True";
-  pod.conditions.push_back(in_progress);
+  pod.resize_conditions.push_back(in_progress);
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   n.clock.Advance(absl::Milliseconds(300));
-  pod.conditions.clear();
+  pod.resize_conditions.clear();
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   EXPECT_EQ(observer.transitions,
@@ -582,11 +582,11 @@ TEST(ReconcilerTest, CompanionModeWritesNothingAndTimesTheKubeletsResize) {
   api::PodCondition in_progress;
   in_progress.type = "PodResizeInProgress";
   in_progress.status = "True";
-  pod.conditions.push_back(in_progress);
+  pod.resize_conditions.push_back(in_progress);
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
   n.clock.Advance(absl::Milliseconds(1500));
-  pod.conditions.clear();  // the kubelet finished
+  pod.resize_conditions.clear();  // the kubelet finished
   n.pods.Put(pod);
   ASSERT_THAT(n.reconciler->Reconcile("uid-p"), IsOk());
 

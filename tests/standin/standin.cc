@@ -650,7 +650,7 @@ absl::Status Standin::WriteConditions(const api::Pod& pod, PodState& state,
   }
   // No observedGeneration: the API has the field from 1.34 only.
   absl::Status s = status_writer_.PatchResizeConditions(
-      kube::PodRef{pod.namespace_name, pod.name, pod.uid}, conditions, pod.conditions);
+      kube::PodRef{pod.namespace_name, pod.name, pod.uid}, conditions, pod.resize_conditions);
   if (s.ok()) {
     state.last_conditions = conditions;
     state.conditions_written = true;

@@ -140,21 +140,6 @@ bool OwnedStatusDiffers(const api::Pod& server, const PodView& view, bool owns_r
   if (owns_resize && !server.resize.empty()) {
     return true;
   }
-  const bool ready = AllRunning(view);
-  for (const char* type : {"Ready", "ContainersReady"}) {
-    bool found = false;
-    for (const api::PodCondition& c : server.conditions) {
-      if (c.type == type) {
-        found = true;
-        if ((c.status == "True") != ready) {
-          return true;
-        }
-      }
-    }
-    if (!found) {
-      return true;
-    }
-  }
   if (server.container_statuses.size() != view.containers.size()) {
     return true;
   }

@@ -68,7 +68,8 @@ nlohmann::json RequirementsJson(const api::ResourceRequirements& requirements);
 
 // Whether the API's copy of the status differs from the stand-in's view in a field the kubelet
 // owns: the legacy resize field (when `owns_resize`), allocatedResources or resources written by
-// someone else, a container id or state, the Ready / ContainersReady conditions.
+// someone else, a container id or state. The Ready / ContainersReady conditions follow the
+// container states and are not compared: the decoded pod keeps only the resize conditions.
 bool OwnedStatusDiffers(const api::Pod& server, const PodView& view, bool owns_resize);
 
 }  // namespace resizelet::standin
