@@ -241,9 +241,13 @@ bool DecodePodOnDemand(const std::string& json, api::Pod& pod) {
             });
             if (!fields_ok) return false;
             if (type == "PodResizePending" || type == "PodResizeInProgress") {
-              pod.resize_conditions.push_back(
-                  api::PodCondition{std::string(type), std::string(status), std::string(reason),
-                                    std::string(message), generation, std::string(transition)});
+              api::PodCondition& kept = pod.resize_conditions.emplace_back();
+              kept.type = type;
+              kept.status = status;
+              kept.reason = reason;
+              kept.message = message;
+              kept.observed_generation = generation;
+              kept.last_transition_time = transition;
             }
             return true;
           });
