@@ -1,5 +1,6 @@
 // systemd/resizelet.service checked by systemd's own tools: `systemd-analyze verify` must be
 // clean and `systemd-analyze security --offline=true` must rate the exposure at most 4.0.
+// ExecStart must start the daemon: it is run against the built binary with the unit's arguments.
 // The unit's ExecStart is /usr/bin/resizelet; where that binary is not installed, verify reports
 // exactly that, so the clean check runs on a copy whose ExecStart points at an executable the
 // test provides, and the pristine unit is allowed that one complaint and nothing else.
@@ -82,6 +83,32 @@ TEST_F(UnitFileTest, DeclaresNotifyWatchdogRestartAndKeepsCgroupsWritable) {
                           "\nPrivateUsers="}) {
     EXPECT_THAT(unit, Not(HasSubstr(bad))) << bad;
   }
+}
+
+// ExecStart must start the daemon (`resizelet run`) with the unit's config file: run it against
+// the built binary, the config path moved into the test's directory, with a config whose
+// kubeconfig does not exist. Getting as far as reading that kubeconfig proves the command and
+// the config file were accepted.
+TEST_F(UnitFileTest, ExecStartRunsTheDaemonWithTheConfigFile) {
+  const std::string unit = ReadAll(UnitPath());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(unit, m, std::regex("\nExecStart=(.*)\n"))) << unit;
+  const std::string config = dir_ + "/config.yaml";
+  std::ofstream(config) << "apiVersion: resizelet.io/v1alpha1\n"
+                           "kind: ResizeletConfiguration\n"
+                           "kubeconfig: "
+                        << dir_ << "/missing-kubeconfig\n"
+                        << "stateDirectory: " << dir_ << "/state\n"
+                        << "metricsBindAddress: \"\"\nhealthzBindAddress: \"\"\n";
+  const std::string command = absl::StrReplaceAll(
+      m[1].str(),
+      {{"/usr/bin/resizelet", RESIZELET_BINARY}, {"/etc/resizelet/config.yaml", config}});
+  ASSERT_NE(command, m[1].str());
+  Result r = RunCommand(command);
+  EXPECT_EQ(r.exit_code, 1) << command << "\n" << r.output;
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat("reading kubeconfig ", dir_, "/missing-kubeconfig")))
+      << command;
+  EXPECT_THAT(r.output, Not(HasSubstr("unknown command")));
 }
 
 TEST_F(UnitFileTest, VerifyIsClean) {
