@@ -19,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/deploy/deploy_fixture.h"
-#include "tests/deploy/run_process.h"
+#include "tests/harness/subprocess.h"
 
 namespace resizelet::deploy {
 namespace {
@@ -44,7 +44,7 @@ class DaemonConfig : public DeployManifests {
   }
 
   // Runs the binary with the container's args, --config rewritten to a file holding `config`.
-  ProcessOutcome RunWithConfig(const std::string& config) {
+  harness::Outcome RunWithConfig(const std::string& config) {
     const std::string path = dir_ + "/config.yaml";
     std::FILE* f = std::fopen(path.c_str(), "w");
     EXPECT_NE(f, nullptr);
@@ -72,12 +72,13 @@ class DaemonConfig : public DeployManifests {
     EXPECT_EQ(rewritten, 1) << "exactly one --config in the args";
     // A pod's environment without the API server's address; NODE_NAME as the downward API
     // sets it.
-    std::vector<std::string> env = EnvironmentWithout(
+    std::vector<std::string> env = harness::Environment(
         {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "NODE_NAME", "RESIZELET_CRASH_AT"});
     env.push_back("NODE_NAME=node-a");
-    absl::StatusOr<ProcessOutcome> run = RunProcess(argv, env, dir_, std::chrono::seconds(30));
+    absl::StatusOr<harness::Outcome> run = harness::RunProgram(
+        {.argv = argv, .env = env, .work_dir = dir_, .timeout = std::chrono::seconds(30)});
     EXPECT_TRUE(run.ok()) << run.status();
-    return run.value_or(ProcessOutcome{});
+    return run.value_or(harness::Outcome{});
   }
 
   std::string dir_;
@@ -109,7 +110,7 @@ TEST_F(DaemonConfig, ShippedConfigPassesParsingAndStopsAtInClusterAuth) {
   const std::string config =
       absl::StrReplaceAll(shipped, {{":10266\n", absl::StrCat(":", port, "\n")}});
   ASSERT_NE(config, shipped) << "the shipped config no longer binds port 10266";
-  const ProcessOutcome run = RunWithConfig(config);
+  const harness::Outcome run = RunWithConfig(config);
   EXPECT_THAT(run.err, Not(HasSubstr("invalid configuration")));
   EXPECT_THAT(run.err, Not(HasSubstr("starting the HTTP endpoint")))
       << "the ops endpoint's address did not bind";
@@ -124,7 +125,7 @@ TEST_F(DaemonConfig, UnknownFieldInTheShippedConfigFailsAtParsing) {
   ASSERT_EQ(::access(RESIZELET_BINARY, X_OK), 0) << RESIZELET_BINARY;
   const std::string config = ConfigText();
   ASSERT_FALSE(config.empty());
-  const ProcessOutcome run = RunWithConfig(config + "cgroupDriverName: systemd\n");
+  const harness::Outcome run = RunWithConfig(config + "cgroupDriverName: systemd\n");
   EXPECT_EQ(run.exit_code, kExitBadInput) << run.err;
   EXPECT_THAT(run.err, HasSubstr("invalid configuration"));
   EXPECT_THAT(run.err, HasSubstr("cgroupDriverName"));

@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/deploy/deploy_fixture.h"
 #include "tests/deploy/rbac.h"
-#include "tests/deploy/run_process.h"
+#include "tests/harness/subprocess.h"
 
 namespace resizelet::deploy {
 namespace {
@@ -335,8 +335,10 @@ TEST_F(DeployManifests, KubectlKustomizeBuildsTheSetOffline) {
     std::fclose(f);
   }
   std::filesystem::create_directory(dir + "/out");
-  absl::StatusOr<ProcessOutcome> run = RunProcess(
-      {kKubectl, "kustomize", dir}, EnvironmentWithout({}), dir + "/out", std::chrono::seconds(60));
+  absl::StatusOr<harness::Outcome> run = harness::RunProgram({.argv = {kKubectl, "kustomize", dir},
+                                                              .env = harness::Environment(),
+                                                              .work_dir = dir + "/out",
+                                                              .timeout = std::chrono::seconds(60)});
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 0) << run->err;
   for (const char* kind :
