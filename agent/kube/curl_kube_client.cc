@@ -1,6 +1,10 @@
 #include "agent/kube/curl_kube_client.h"
 
 #include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 
@@ -80,6 +84,30 @@ long Millis(absl::Duration d) {
 
 bool Retryable(int code) { return code >= 500 && code != 501; }
 
+// Whether `cert_pem` holds a certificate and `key_pem` the private key of that certificate. The
+// kubelet writes kubelet-client-current.pem with both blocks in one file, so each parse skips
+// PEM blocks of the other kind. Catches a pair read while the files were being replaced one by
+// one, which libcurl would only reject at the handshake of a later request.
+absl::Status CheckPair(const std::string& cert_pem, const std::string& key_pem) {
+  using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
+  Bio cert_bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), &BIO_free);
+  Bio key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), &BIO_free);
+  if (!cert_bio || !key_bio) return absl::ResourceExhaustedError("BIO_new_mem_buf failed");
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) return absl::InvalidArgumentError("client certificate: no PEM certificate");
+  // An empty passphrase callback: an encrypted key fails here instead of prompting on a tty.
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(
+          key_bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr),
+      &EVP_PKEY_free);
+  if (!key) return absl::InvalidArgumentError("client key: no PEM private key");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError("client key does not match the client certificate");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CurlKubeClient>> CurlKubeClient::Create(RestConfig config,
@@ -92,6 +120,25 @@ absl::StatusOr<std::unique_ptr<CurlKubeClient>> CurlKubeClient::Create(RestConfi
     auto token = ReadFileToString(config.token_file);
     if (!token.ok()) return token.status();
   }
+  if (config.client_cert_pem.empty() && config.client_key_pem.empty() &&
+      !config.client_cert_file.empty() && !config.client_key_file.empty()) {
+    // Not passed through ResolveFiles: read the pair here so that it can be reloaded.
+    auto cert = ReadFileToString(config.client_cert_file);
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFileToString(config.client_key_file);
+    if (!key.ok()) return key.status();
+    config.client_cert_pem = *std::move(cert);
+    config.client_key_pem = *std::move(key);
+    config.client_cert_from_files = true;
+  }
+  if (config.client_cert_from_files) {
+    // Fail early on a broken pair, like an unreadable token file: later reloads keep the last
+    // good pair, so the first one must be good.
+    if (auto s = CheckPair(config.client_cert_pem, config.client_key_pem); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(config.client_cert_file, " / ", config.client_key_file, ": ", s.message()));
+    }
+  }
   if (options.clock == nullptr) options.clock = runtime::RealClock::Default();
   return std::unique_ptr<CurlKubeClient>(new CurlKubeClient(std::move(config), options));
 }
@@ -103,6 +150,11 @@ CurlKubeClient::CurlKubeClient(RestConfig config, ClientOptions options)
       bucket_(options.qps, options.burst, options.clock),
       event_bucket_(options.event_qps, options.event_burst, options.clock) {
   token_ = config_.token;
+  cert_reloadable_ = config_.client_cert_from_files;
+  if (!config_.client_cert_pem.empty()) {
+    cert_and_key_ = std::make_shared<const std::pair<std::string, std::string>>(
+        config_.client_cert_pem, config_.client_key_pem);
+  }
   if (!config_.tls_server_name.empty()) {
     // Connect to the configured address but verify (and send SNI for) tls-server-name.
     std::string rest = config_.server.substr(config_.server.find("://") + 3);
@@ -117,7 +169,7 @@ CurlKubeClient::CurlKubeClient(RestConfig config, ClientOptions options)
 }
 
 CurlKubeClient::~CurlKubeClient() {
-  for (void* h : handles_) curl_easy_cleanup(static_cast<CURL*>(h));
+  for (const PooledHandle& h : handles_) curl_easy_cleanup(static_cast<CURL*>(h.handle));
   curl_slist_free_all(static_cast<curl_slist*>(connect_to_list_));
 }
 
@@ -130,10 +182,29 @@ int CurlKubeClient::token_reads() const {
   return token_reads_;
 }
 
-std::string CurlKubeClient::Token(bool force_reload) {
+int CurlKubeClient::credential_reads() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (config_.token_file.empty()) return token_;
+  return credential_reads_;
+}
+
+int CurlKubeClient::credential_changes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return credential_changes_;
+}
+
+CurlKubeClient::Credentials CurlKubeClient::CurrentCredentials(bool force_reload) {
+  std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = clock_->Now();
+  Credentials credentials;
+  credentials.token = TokenLocked(force_reload, now);
+  ReloadCertLocked(force_reload, now);
+  credentials.cert_and_key = cert_and_key_;
+  credentials.cert_generation = cert_generation_;
+  return credentials;
+}
+
+std::string CurlKubeClient::TokenLocked(bool force_reload, absl::Time now) {
+  if (config_.token_file.empty()) return token_;
   if (force_reload || !token_read_at_ || now - *token_read_at_ >= options_.token_reload_interval) {
     auto data = ReadFileToString(config_.token_file);
     ++token_reads_;
@@ -148,29 +219,62 @@ std::string CurlKubeClient::Token(bool force_reload) {
   return token_;
 }
 
-void* CurlKubeClient::TakeHandle() {
+void CurlKubeClient::ReloadCertLocked(bool force_reload, absl::Time now) {
+  if (!cert_reloadable_) return;
+  if (!force_reload && cert_read_at_ && now - *cert_read_at_ < options_.token_reload_interval) {
+    return;
+  }
+  ++credential_reads_;
+  cert_read_at_ = now;
+  // The kubelet replaces kubelet-client-current.pem by swapping a symlink, but the certificate
+  // and key may also be two files written one after the other: anything short of a matching
+  // pair keeps the last good one, to be read again at the next reload.
+  auto cert = ReadFileToString(config_.client_cert_file);
+  if (!cert.ok()) return;
+  auto key = ReadFileToString(config_.client_key_file);
+  if (!key.ok()) return;
+  if (cert_and_key_ && cert_and_key_->first == *cert && cert_and_key_->second == *key) return;
+  if (!CheckPair(*cert, *key).ok()) return;
+  cert_and_key_ = std::make_shared<const std::pair<std::string, std::string>>(*std::move(cert),
+                                                                              *std::move(key));
+  ++cert_generation_;
+  ++credential_changes_;
+  // Pooled handles hold connections authenticated with the old certificate at their TLS
+  // handshake; the API server would keep seeing the old identity on them.
+  for (const PooledHandle& h : handles_) curl_easy_cleanup(static_cast<CURL*>(h.handle));
+  handles_.clear();
+}
+
+void* CurlKubeClient::TakeHandle(uint64_t cert_generation) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!handles_.empty()) {
-      void* h = handles_.back();
+    while (!handles_.empty()) {
+      PooledHandle h = handles_.back();
       handles_.pop_back();
-      curl_easy_reset(static_cast<CURL*>(h));
-      return h;
+      if (h.cert_generation != cert_generation) {
+        // Pooled before the request's credentials were taken (the pair changed in between).
+        curl_easy_cleanup(static_cast<CURL*>(h.handle));
+        continue;
+      }
+      curl_easy_reset(static_cast<CURL*>(h.handle));
+      return h.handle;
     }
   }
   return curl_easy_init();
 }
 
-void CurlKubeClient::ReturnHandle(void* handle) {
+void CurlKubeClient::ReturnHandle(void* handle, uint64_t cert_generation) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (handles_.size() < 8) {
-    handles_.push_back(handle);
+  // A handle that ran with a replaced certificate (a long watch, or a request in flight during
+  // the reload) is not pooled: its connection carries the old identity.
+  if (handles_.size() < 8 && cert_generation == cert_generation_) {
+    handles_.push_back(PooledHandle{handle, cert_generation});
   } else {
     curl_easy_cleanup(static_cast<CURL*>(handle));
   }
 }
 
-void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::string& token,
+void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const Credentials& credentials,
                              void** headers_out) const {
   CURL* curl = static_cast<CURL*>(h);
   std::string base = url_host_.empty() ? config_.server : url_host_;
@@ -194,11 +298,11 @@ void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::str
     curl_blob blob{const_cast<char*>(config_.ca_pem.data()), config_.ca_pem.size(), CURL_BLOB_COPY};
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
   }
-  if (!config_.client_cert_pem.empty()) {
-    curl_blob cert{const_cast<char*>(config_.client_cert_pem.data()),
-                   config_.client_cert_pem.size(), CURL_BLOB_COPY};
-    curl_blob key{const_cast<char*>(config_.client_key_pem.data()), config_.client_key_pem.size(),
-                  CURL_BLOB_COPY};
+  if (credentials.cert_and_key != nullptr) {
+    const std::string& cert_pem = credentials.cert_and_key->first;
+    const std::string& key_pem = credentials.cert_and_key->second;
+    curl_blob cert{const_cast<char*>(cert_pem.data()), cert_pem.size(), CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(key_pem.data()), key_pem.size(), CURL_BLOB_COPY};
     curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert);
     curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
     curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
@@ -206,8 +310,9 @@ void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::str
   }
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
-  if (!token.empty()) {
-    headers = curl_slist_append(headers, absl::StrCat("Authorization: Bearer ", token).c_str());
+  if (!credentials.token.empty()) {
+    headers = curl_slist_append(headers,
+                                absl::StrCat("Authorization: Bearer ", credentials.token).c_str());
   }
   if (!request.content_type.empty()) {
     headers =
@@ -226,12 +331,12 @@ void CurlKubeClient::Prepare(void* h, const HttpRequest& request, const std::str
 }
 
 absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpRequest& request,
-                                                                const std::string& token,
+                                                                const Credentials& credentials,
                                                                 absl::Duration timeout) {
-  CURL* curl = static_cast<CURL*>(TakeHandle());
+  CURL* curl = static_cast<CURL*>(TakeHandle(credentials.cert_generation));
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   void* headers = nullptr;
-  Prepare(curl, request, token, &headers);
+  Prepare(curl, request, credentials, &headers);
   Attempt attempt;
   HeaderCapture capture;
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(timeout));
@@ -244,7 +349,7 @@ absl::StatusOr<CurlKubeClient::Attempt> CurlKubeClient::Perform(const HttpReques
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(static_cast<curl_slist*>(headers));
-  ReturnHandle(curl);
+  ReturnHandle(curl, credentials.cert_generation);
   if (options_.on_request) {
     options_.on_request(request.method, request.path, rc == CURLE_OK ? static_cast<int>(code) : 0,
                         clock_->Now() - start);
@@ -277,7 +382,7 @@ absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
     if (!Bucket(request).Wait(deadline).ok()) break;
     const absl::Time now = clock_->Now();
     if (now >= deadline) break;
-    auto attempt = Perform(request, Token(false), deadline - now);
+    auto attempt = Perform(request, CurrentCredentials(false), deadline - now);
     absl::Duration delay = absl::ZeroDuration();
     if (!attempt.ok()) {
       if (absl::IsFailedPrecondition(attempt.status())) return attempt.status();
@@ -285,10 +390,11 @@ absl::StatusOr<HttpResponse> CurlKubeClient::Do(const HttpRequest& request) {
       delay = backoff.Next();
     } else {
       last_response = HttpResponse{attempt->code, std::move(attempt->body)};
-      if (attempt->code == 401 && !config_.token_file.empty() && !reloaded_after_401) {
-        // The token may have rotated under us: read the file again at once and retry once.
+      if (attempt->code == 401 && ReloadsCredentials() && !reloaded_after_401) {
+        // The token or the client certificate may have rotated under us (the old one revoked
+        // or expired): read the files again at once and retry once.
         reloaded_after_401 = true;
-        Token(true);
+        CurrentCredentials(true);
         continue;
       }
       if (attempt->code == 429) {
@@ -316,10 +422,11 @@ absl::StatusOr<int> CurlKubeClient::Stream(const HttpRequest& request,
     return absl::DeadlineExceededError(
         absl::StrCat("watch ", request.path, ": rate limited past the request timeout"));
   }
-  CURL* curl = static_cast<CURL*>(TakeHandle());
+  const Credentials credentials = CurrentCredentials(false);
+  CURL* curl = static_cast<CURL*>(TakeHandle(credentials.cert_generation));
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   void* headers = nullptr;
-  Prepare(curl, request, Token(false), &headers);
+  Prepare(curl, request, credentials, &headers);
   StreamContext ctx{&on_data, cancel, clock_, idle_timeout, clock_->Now(), curl, {}, false, false};
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(request.timeout));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnStreamBody);
@@ -331,9 +438,9 @@ absl::StatusOr<int> CurlKubeClient::Stream(const HttpRequest& request,
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(static_cast<curl_slist*>(headers));
-  ReturnHandle(curl);
+  ReturnHandle(curl, credentials.cert_generation);
   if (error_body != nullptr) *error_body = std::move(ctx.error_body);
-  if (code == 401 && !config_.token_file.empty()) Token(true);
+  if (code == 401 && ReloadsCredentials()) CurrentCredentials(true);
   if (ctx.stalled) {
     return absl::DeadlineExceededError(absl::StrCat("watch ", request.path, ": no data for ",
                                                     absl::FormatDuration(idle_timeout),

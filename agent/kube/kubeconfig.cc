@@ -140,6 +140,8 @@ absl::Status ResolveFiles(RestConfig& config) {
     std::string* pem;
     const std::string* file;
   };
+  const bool cert_from_file = config.client_cert_pem.empty() && !config.client_cert_file.empty();
+  const bool key_from_file = config.client_key_pem.empty() && !config.client_key_file.empty();
   for (Slot s : {Slot{&config.ca_pem, &config.ca_file},
                  Slot{&config.client_cert_pem, &config.client_cert_file},
                  Slot{&config.client_key_pem, &config.client_key_file}}) {
@@ -151,6 +153,7 @@ absl::Status ResolveFiles(RestConfig& config) {
   if (config.client_cert_pem.empty() != config.client_key_pem.empty()) {
     return absl::InvalidArgumentError("kubeconfig: a client certificate needs its key and back");
   }
+  config.client_cert_from_files = cert_from_file && key_from_file;
   return absl::OkStatus();
 }
 

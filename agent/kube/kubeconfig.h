@@ -21,6 +21,9 @@ struct RestConfig {
   std::string ca_file;
   std::string client_cert_file;
   std::string client_key_file;
+  // Set by ResolveFiles when both client PEMs were read from the files above (not inlined): the
+  // kubelet rotates those files in place, so the client re-reads them (see CurlKubeClient).
+  bool client_cert_from_files = false;
   std::string token;
   std::string token_file;  // re-read periodically (it rotates) and after a 401
   bool insecure_skip_tls_verify = false;
@@ -41,7 +44,8 @@ absl::StatusOr<RestConfig> LoadKubeconfig(const std::string& path, const std::st
 absl::StatusOr<RestConfig> InClusterConfig(const std::function<const char*(const char*)>& getenv,
                                            const std::string& sa_dir = kServiceAccountDir);
 
-// Reads ca_file / client_cert_file / client_key_file into the PEM fields where those are empty.
+// Reads ca_file / client_cert_file / client_key_file into the PEM fields where those are empty;
+// sets client_cert_from_files when both client PEMs came from their files.
 absl::Status ResolveFiles(RestConfig& config);
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);

@@ -1,6 +1,10 @@
 #include "tests/apiserver/api_server.h"
 
 #include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <atomic>
 #include <deque>
@@ -8,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -201,6 +206,70 @@ struct FaultRule {
 
 thread_local size_t current_log_index = static_cast<size_t>(-1);
 
+struct X509StoreFree {
+  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
+};
+
+// The client certificate a request came with, as kube-apiserver's x509 authenticator
+// (k8s.io/apiserver/pkg/authentication/request/x509) reads it.
+struct CertIdentity {
+  std::string serial;  // empty: no certificate
+  bool verified = false;
+  std::string user;                 // subject CN
+  std::vector<std::string> groups;  // subject O
+};
+
+std::vector<std::string> NameEntries(X509_NAME* name, int nid) {
+  std::vector<std::string> out;
+  for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(name, nid, i)) {
+    unsigned char* utf8 = nullptr;
+    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    if (len >= 0) out.emplace_back(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
+// Verifies the connection's client certificate against `store` now (validity included, for
+// clientAuth use). The handshake took any certificate, see ApiServerOptions::client_ca_pem.
+CertIdentity IdentityOf(const SSL* ssl, X509_STORE* store) {
+  CertIdentity id;
+  if (ssl == nullptr || store == nullptr) return id;
+  std::unique_ptr<X509, decltype(&X509_free)> leaf(SSL_get1_peer_certificate(ssl), &X509_free);
+  if (!leaf) return id;
+  id.serial = ClientCertSerialHex(leaf.get());
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  if (!ctx ||
+      X509_STORE_CTX_init(ctx.get(), store, leaf.get(), SSL_get_peer_cert_chain(ssl)) != 1 ||
+      X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT) != 1) {
+    return id;
+  }
+  if (X509_verify_cert(ctx.get()) != 1) return id;
+  X509_NAME* subject = X509_get_subject_name(leaf.get());
+  std::vector<std::string> cns = NameEntries(subject, NID_commonName);
+  if (cns.empty() || cns.front().empty()) return id;  // no user name: not authenticated
+  id.verified = true;
+  id.user = cns.front();
+  id.groups = NameEntries(subject, NID_organizationName);
+  return id;
+}
+
+absl::StatusOr<std::unique_ptr<X509_STORE, X509StoreFree>> StoreOf(const std::string& ca_pem) {
+  std::unique_ptr<X509_STORE, X509StoreFree> store(X509_STORE_new());
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())), &BIO_free);
+  if (!store || !bio) return absl::InternalError("X509_STORE_new failed");
+  int added = 0;
+  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    added += X509_STORE_add_cert(store.get(), ca) == 1 ? 1 : 0;
+    X509_free(ca);
+  }
+  if (added == 0) return absl::InvalidArgumentError("client_ca_pem holds no certificate");
+  return store;
+}
+
 }  // namespace
 
 struct ApiServer::Impl {
@@ -212,12 +281,14 @@ struct ApiServer::Impl {
   std::string kubeconfig_path;
   int minor = 33;
   std::unique_ptr<httplib::SSLServer> server;
+  std::unique_ptr<X509_STORE, X509StoreFree> client_ca;  // null: no client certificates
   std::thread listener;
   int port = 0;
   ObjectStore store;
 
   mutable std::mutex mu;
   std::vector<std::string> tokens;
+  std::set<std::string> revoked_serials;
   std::vector<FaultRule> faults;
   std::vector<RequestRecord> log;
 
@@ -238,7 +309,12 @@ struct ApiServer::Impl {
                          req.get_header_value("Content-Type"),
                          "",
                          0,
-                         req.get_header_value("User-Agent")};
+                         req.get_header_value("User-Agent"),
+                         "",
+                         "",
+                         {}};
+    const CertIdentity cert = IdentityOf(req.ssl, client_ca.get());
+    record.client_cert_serial = cert.serial;
     size_t q = req.target.find('?');
     if (q != std::string::npos) record.query = req.target.substr(q + 1);
     const std::string auth = req.get_header_value("Authorization");
@@ -259,7 +335,12 @@ struct ApiServer::Impl {
       }
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    bool valid = false;
+    // Client certificate first, then the bearer token (kube-apiserver's union authenticator).
+    bool valid = cert.verified && revoked_serials.count(cert.serial) == 0;
+    if (valid) {
+      log.back().cert_user = cert.user;
+      log.back().cert_groups = cert.groups;
+    }
     for (const auto& t : tokens) valid = valid || (!bearer.empty() && t == bearer);
     if (!valid) {
       ReplyError(res, 401, "Unauthorized");
@@ -917,6 +998,13 @@ struct ApiServer::Impl {
                            {"contentType", r.content_type},
                            {"body", r.body},
                            {"status", r.status}});
+            // Only with client certificate authentication on, so other logs read as before.
+            if (!r.client_cert_serial.empty())
+              out.back()["clientCertSerial"] = r.client_cert_serial;
+            if (!r.cert_user.empty()) {
+              out.back()["user"] = r.cert_user;
+              out.back()["groups"] = r.cert_groups;
+            }
           }
           return Reply(res, 200, {{"kind", "RequestLog"}, {"apiVersion", "v1"}, {"items", out}});
         }
@@ -1113,6 +1201,17 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(ApiServerOptions opt
   impl->ca_file = cert_file;
   impl->server = std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str());
   if (!impl->server->is_valid()) return absl::InternalError("TLS setup failed");
+  if (!options.client_ca_pem.empty()) {
+    auto store = StoreOf(options.client_ca_pem);
+    if (!store.ok()) return store.status();
+    impl->client_ca = *std::move(store);
+    SSL_CTX* ctx = impl->server->ssl_context();
+    // Ask for a certificate and take any: PreRoute verifies it per request and answers 401.
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+    // Session resumption with peer verification on needs a session id context.
+    static constexpr unsigned char kSessionContext[] = "resizelet-apiserver";
+    SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
+  }
   // Watches hold a worker each for their whole life.
   impl->server->new_task_queue = [] { return new httplib::ThreadPool(64); };
   impl->server->set_keep_alive_max_count(1000);
@@ -1158,6 +1257,18 @@ absl::Status ApiServer::WriteKubeconfig(const std::string& path,
                                         const std::string& token_file) const {
   std::string user = token_file.empty() ? absl::StrCat("    token: ", impl_->token, "\n")
                                         : absl::StrCat("    tokenFile: ", token_file, "\n");
+  return WriteKubeconfigWithUser(path, user);
+}
+
+absl::Status ApiServer::WriteClientCertKubeconfig(const std::string& path,
+                                                  const std::string& cert_file,
+                                                  const std::string& key_file) const {
+  return WriteKubeconfigWithUser(path, absl::StrCat("    client-certificate: ", cert_file,
+                                                    "\n    client-key: ", key_file, "\n"));
+}
+
+absl::Status ApiServer::WriteKubeconfigWithUser(const std::string& path,
+                                                const std::string& user) const {
   return WriteFile(path, absl::StrCat("apiVersion: v1\n"
                                       "kind: Config\n"
                                       "clusters:\n"
@@ -1185,6 +1296,11 @@ absl::Status ApiServer::WriteKubeconfig(const std::string& path,
 void ApiServer::SetTokens(std::vector<std::string> tokens) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->tokens = std::move(tokens);
+}
+
+void ApiServer::RevokeClientCert(const std::string& serial_hex) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->revoked_serials.insert(serial_hex);
 }
 
 void ApiServer::FailNext(int code, int count, const std::string& method, const std::string& match,

@@ -30,6 +30,14 @@ struct ApiServerOptions {
   std::string key_file;
   // How often watches that asked for bookmarks get one.
   std::chrono::milliseconds bookmark_interval{std::chrono::seconds(1)};
+  // Non-empty: client certificate authentication, as kube-apiserver's --client-ca-file. The TLS
+  // handshake asks for a client certificate but takes any (so that a refusal is an HTTP 401 a
+  // test can see, not a failed handshake); each request is then authenticated by a certificate
+  // that chains to this CA, is within its validity, allows clientAuth and is not revoked
+  // (RevokeClientCert): user = subject CN, groups = subject O (the x509 authenticator). A
+  // request without a good certificate falls back to the bearer token, as kube-apiserver's
+  // union authenticator does. Empty (the default): no client certificate is asked for.
+  std::string client_ca_pem;
 };
 
 // One served request, for tests that check who called what and how often.
@@ -41,6 +49,12 @@ struct RequestRecord {
   std::string body;
   int status = 0;
   std::string user_agent;  // tells the kubelet's requests from resizelet's and kubectl's
+  // Client certificate authentication (ApiServerOptions::client_ca_pem): the certificate the
+  // request came with (serial in upper-case hex; empty: none) and, when it was accepted, the user
+  // and groups it names.
+  std::string client_cert_serial;
+  std::string cert_user;
+  std::vector<std::string> cert_groups;
 };
 
 class ApiServer {
@@ -63,10 +77,16 @@ class ApiServer {
 
   // Writes a kubeconfig for this server; with `token_file` the user entry names that file.
   absl::Status WriteKubeconfig(const std::string& path, const std::string& token_file) const;
+  // Writes a kubeconfig whose user authenticates with client-certificate / client-key files.
+  absl::Status WriteClientCertKubeconfig(const std::string& path, const std::string& cert_file,
+                                         const std::string& key_file) const;
 
   // --- faults (also reachable over HTTP under /admin, see api_server.cc) ---
   // Accepted bearer tokens; replaces the set (revoking the others).
   void SetTokens(std::vector<std::string> tokens);
+  // Refuses (401) the client certificate with this serial (upper-case hex) from now on, on new
+  // and already open connections alike.
+  void RevokeClientCert(const std::string& serial_hex);
   // The next `count` requests whose method matches (empty: any) and whose "path?query" contains
   // `match` get `code` (429 carries Retry-After: retry_after_seconds).
   void FailNext(int code, int count, const std::string& method, const std::string& match,
@@ -91,6 +111,7 @@ class ApiServer {
  private:
   struct Impl;
   explicit ApiServer(std::unique_ptr<Impl> impl);
+  absl::Status WriteKubeconfigWithUser(const std::string& path, const std::string& user) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -4,6 +4,10 @@
 //
 //   resizelet-apiserver --state-dir DIR [--port N] [--git-version v1.33.1] [--token T]
 //                       [--cert-file F --key-file F] [--bookmark-interval-ms N]
+//                       [--client-ca-file F]
+//
+// --client-ca-file turns on client certificate authentication (user = CN, groups = O) next to
+// the bearer tokens; off by default.
 //
 // Faults and the request log are under /admin/ with the admin token from <state-dir>/admin-token:
 // POST /admin/fail {"code":429,"count":1,"method":"PATCH","match":"/status","retryAfterSeconds":1},
@@ -16,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 
 #include "tests/apiserver/api_server.h"
@@ -43,6 +48,15 @@ int main(int argc, char** argv) {
       options.cert_file = value("--cert-file");
     } else if (arg == "--key-file") {
       options.key_file = value("--key-file");
+    } else if (arg == "--client-ca-file") {
+      const char* path = value("--client-ca-file");
+      std::ifstream f(path, std::ios::binary);
+      std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      if (!f || pem.empty()) {
+        std::cerr << "resizelet-apiserver: cannot read " << path << "\n";
+        return 2;
+      }
+      options.client_ca_pem = pem;
     } else if (arg == "--bookmark-interval-ms") {
       options.bookmark_interval =
           std::chrono::milliseconds(std::atoi(value("--bookmark-interval-ms")));
