@@ -1,5 +1,6 @@
 #include "agent/daemon/run_command.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
@@ -68,6 +69,8 @@ constexpr char kRunHelp[] =
 constexpr int kWorkers = 4;
 // How long the main loop waits for a signal before it pings the watchdog and checks the caches.
 constexpr absl::Duration kLoopTick = absl::Milliseconds(200);
+// How often freed heap is handed back to the kernel (malloc_trim) once the daemon is ready.
+constexpr absl::Duration kTrimInterval = absl::Minutes(5);
 // Bound on the start-up CRI probe, so a hung runtime socket fails the start instead of hanging it.
 constexpr absl::Duration kRuntimeProbeTimeout = absl::Seconds(10);
 
@@ -497,6 +500,11 @@ int Daemon::Run(std::ostream& err) {
   const std::chrono::microseconds watchdog = notifier_.WatchdogInterval();
   absl::Time next_ping = absl::InfinitePast();
   const absl::Time sync_deadline = absl::Now() + config_.cache_sync_timeout;
+  // Freed heap is given back to the kernel once the first sync's list has been decoded, and then
+  // every few minutes (after a relist, say): glibc keeps freed pages of its main arena resident,
+  // and the start-up list leaves most of the daemon's anonymous memory free but resident
+  // (bench/README.md, "Daemon footprint": 21 MiB → 7 MiB at 250 pods of 14 KB).
+  absl::Time next_trim = absl::InfiniteFuture();
   int exit_code = cli::kExitOk;
   while (true) {
     if (int sig = WaitForSignal(signals_, kLoopTick); sig != 0) {
@@ -509,6 +517,11 @@ int Daemon::Run(std::ostream& err) {
       (void)notifier_.Ready();
       (void)notifier_.Status(absl::StrCat("Watching pods of node ", config_.node_name));
       obs::Info("Ready", {{"node", config_.node_name}, {"pods", cache_.size()}});
+      next_trim = absl::Now();
+    }
+    if (absl::Now() >= next_trim) {
+      ::malloc_trim(0);
+      next_trim = absl::Now() + kTrimInterval;
     }
     if (!ready_.load() && absl::Now() >= sync_deadline) {
       std::vector<std::string> missing;

@@ -2,45 +2,66 @@
 
 #include <simdjson.h>
 
+#include <cstddef>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "agent/api/decode.h"
 
 namespace resizelet::kube {
 namespace {
 
-// Input beyond this depth is refused before simdjson sees it (matches api::kMaxNestingDepth).
-constexpr size_t kMaxDepth = 64;
+// The event wrapper adds one level to its object: any object api::DecodePod accepts (nested up
+// to api::kMaxNestingDepth) is accepted inside an event, and nothing much deeper.
+constexpr size_t kMaxDepth = api::kMaxNestingDepth + 1;
 constexpr size_t kMaxDocument = 8 * 1024 * 1024;
+// Parser buffers a thread keeps between documents: enough for any watch event.
+constexpr size_t kRetainedParserBytes = 1024 * 1024;
 
-bool TooDeep(std::string_view json) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return true;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
+// This thread's parser, kept between documents: a parser made per event allocates buffers of
+// about ten times the document (tape, strings, structural indexes) and frees them again, every
+// event (bench/README.md, "Daemon footprint"). Its depth cap refuses input nested deeper than
+// kMaxDepth while parsing. Null if the first allocation failed.
+simdjson::dom::parser* ThreadParser() {
+  thread_local simdjson::dom::parser parser(kMaxDocument);
+  thread_local bool allocated = parser.allocate(4096, kMaxDepth) == simdjson::SUCCESS;
+  return allocated ? &parser : nullptr;
 }
 
-absl::StatusOr<simdjson::dom::element> Parse(simdjson::dom::parser& parser, std::string_view json,
-                                             simdjson::padded_string& storage) {
+// Gives a large document's memory back once the caller is done with the parsed element (a big
+// list page must not pin megabytes in every watching thread).
+class ShrinkParserAfter {
+ public:
+  explicit ShrinkParserAfter(size_t bytes) : bytes_(bytes) {}
+  ~ShrinkParserAfter() {
+    if (bytes_ <= kRetainedParserBytes) return;
+    if (simdjson::dom::parser* parser = ThreadParser(); parser != nullptr) {
+      *parser = simdjson::dom::parser(kMaxDocument);
+      if (parser->allocate(4096, kMaxDepth) != simdjson::SUCCESS) {
+        // The next Parse allocates again, or reports that it cannot.
+      }
+    }
+  }
+  ShrinkParserAfter(const ShrinkParserAfter&) = delete;
+  ShrinkParserAfter& operator=(const ShrinkParserAfter&) = delete;
+
+ private:
+  size_t bytes_;
+};
+
+// The returned element points into this thread's parser: valid until the next Parse here.
+absl::StatusOr<simdjson::dom::element> Parse(std::string_view json) {
   if (json.size() > kMaxDocument) return absl::InvalidArgumentError("document too large");
-  if (TooDeep(json)) return absl::InvalidArgumentError("document nested too deeply");
-  storage = simdjson::padded_string(json);
+  simdjson::dom::parser* parser = ThreadParser();
+  if (parser == nullptr || (parser->max_depth() != kMaxDepth &&
+                            parser->allocate(4096, kMaxDepth) != simdjson::SUCCESS)) {
+    return absl::ResourceExhaustedError("cannot allocate the JSON parser");
+  }
   simdjson::dom::element root;
-  if (auto err = parser.parse(storage).get(root); err) {
+  if (auto err = parser->parse(json.data(), json.size()).get(root); err) {
+    if (err == simdjson::DEPTH_ERROR) {
+      return absl::InvalidArgumentError("document nested too deeply");
+    }
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", simdjson::error_message(err)));
   }
   return root;
@@ -99,18 +120,16 @@ void WatchFramer::Reset() {
 }
 
 absl::StatusOr<ApiStatus> DecodeApiStatus(std::string_view json) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string storage;
-  auto root = Parse(parser, json, storage);
+  ShrinkParserAfter shrink(json.size());
+  auto root = Parse(json);
   if (!root.ok()) return root.status();
   if (!root->is_object()) return absl::InvalidArgumentError("Status is not an object");
   return StatusFrom(*root);
 }
 
 absl::StatusOr<std::string> DecodeContinueToken(std::string_view list_json) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string storage;
-  auto root = Parse(parser, list_json, storage);
+  ShrinkParserAfter shrink(list_json.size());
+  auto root = Parse(list_json);
   if (!root.ok()) return root.status();
   if (!root->is_object()) return absl::InvalidArgumentError("list is not an object");
   std::string_view token;
@@ -119,9 +138,8 @@ absl::StatusOr<std::string> DecodeContinueToken(std::string_view list_json) {
 }
 
 absl::StatusOr<WatchEvent> DecodeWatchEvent(std::string_view line) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string storage;
-  auto root = Parse(parser, line, storage);
+  ShrinkParserAfter shrink(line.size());
+  auto root = Parse(line);
   if (!root.ok()) return root.status();
   std::string_view type;
   if (root->is_object() == false || (*root)["type"].get(type)) {

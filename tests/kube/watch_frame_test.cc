@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/api/decode.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
@@ -82,6 +83,49 @@ TEST(DecodeWatchEventTest, RejectsMalformedFrames) {
     EXPECT_FALSE(DecodeWatchEvent(bad).ok()) << bad;
   }
   EXPECT_FALSE(DecodeWatchEvent(std::string(100, '[') + std::string(100, ']')).ok());
+}
+
+// The event wrapper adds one level: an object nested as deep as api::DecodePod accepts is
+// accepted inside an event, one level more is refused by name, like DecodePod refuses it.
+TEST(DecodeWatchEventTest, NestingCapFollowsThePodDecoders) {
+  auto object_with_depth = [](int levels) {
+    std::string inner;
+    for (int i = 0; i < levels; ++i) inner += R"({"a":)";
+    inner += "1";
+    for (int i = 0; i < levels; ++i) inner += "}";
+    return R"({"metadata":{"resourceVersion":"5"},"x":)" + inner + "}";
+  };
+  int accepted = 0;
+  int refused = 0;
+  for (int levels = 58; levels <= 66; ++levels) {
+    const std::string object = object_with_depth(levels);
+    const bool pod_ok = api::DecodePod(object).ok();
+    auto event = DecodeWatchEvent(R"({"type":"ADDED","object":)" + object + "}");
+    EXPECT_EQ(event.ok(), pod_ok) << levels << " levels: " << event.status();
+    if (!event.ok()) {
+      EXPECT_THAT(event,
+                  StatusIs(absl::StatusCode::kInvalidArgument, "document nested too deeply"));
+    }
+    ++(pod_ok ? accepted : refused);
+  }
+  EXPECT_GT(accepted, 0);
+  EXPECT_GT(refused, 0);
+}
+
+// Events of very different sizes one after the other on one thread (the parser is kept between
+// documents): each is decoded whole.
+TEST(DecodeWatchEventTest, SizesVaryFromEventToEvent) {
+  for (size_t pad : {10u, 3u << 20, 20u, 100000u, 5u}) {
+    const std::string event = R"({"type":"MODIFIED","object":{"metadata":{"resourceVersion":")" +
+                              std::to_string(pad) + R"("},"pad":")" + std::string(pad, 'x') +
+                              R"("}})";
+    auto decoded = DecodeWatchEvent(event);
+    ASSERT_THAT(decoded, IsOk()) << pad;
+    EXPECT_EQ(decoded->resource_version, std::to_string(pad));
+    EXPECT_EQ(decoded->object_json, R"({"metadata":{"resourceVersion":")" + std::to_string(pad) +
+                                        R"("},"pad":")" + std::string(pad, 'x') + R"("})")
+        << pad;
+  }
 }
 
 TEST(DecodeApiStatusTest, ReadsCodeReasonMessage) {
