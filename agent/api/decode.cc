@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/utility/utility.h"
+#include "agent/api/reusable_parser.h"
 #include "simdjson.h"
 
 namespace resizelet::api {
@@ -745,53 +746,23 @@ class Decoder {
   absl::Status error_;
 };
 
-// Buffers a per-thread parser keeps between documents: enough for any single pod.
-constexpr size_t kRetainedParserBytes = 1024 * 1024;
-
-// The per-thread parser, allocated for the nesting cap (the depth is fixed when the parser
-// allocates; later growth keeps it). It keeps its buffers between documents, so a steady watch
-// stream allocates nothing in simdjson. Null if the first allocation failed.
-simdjson::dom::parser* ThreadParser() {
-  thread_local simdjson::dom::parser parser(kMaxListDocumentBytes);
-  thread_local bool allocated = parser.allocate(4096, kMaxNestingDepth) == simdjson::SUCCESS;
-  return allocated ? &parser : nullptr;
+// This thread's parser (for pods, nodes and pod lists alike), capped at kMaxNestingDepth.
+ReusableParser& ThreadParser() {
+  thread_local ReusableParser parser(kMaxListDocumentBytes, kMaxNestingDepth);
+  return parser;
 }
-
-// Shrinks the thread's parser again after a large document (a big PodList), so that one list
-// does not pin tens of megabytes in every decoding thread. Runs when the decode is done with the
-// parser's memory.
-class ShrinkParserAfter {
- public:
-  explicit ShrinkParserAfter(size_t bytes) : bytes_(bytes) {}
-  ~ShrinkParserAfter() {
-    if (bytes_ <= kRetainedParserBytes) return;
-    simdjson::dom::parser* parser = ThreadParser();
-    if (parser == nullptr) return;
-    // A fresh parser: allocate() alone would keep the padded copy of the input.
-    *parser = simdjson::dom::parser(kMaxListDocumentBytes);
-    if (parser->allocate(4096, kMaxNestingDepth) != simdjson::SUCCESS) {
-      // ParseDocument allocates again before the next parse, or fails with ResourceExhausted.
-    }
-  }
-  ShrinkParserAfter(const ShrinkParserAfter&) = delete;
-  ShrinkParserAfter& operator=(const ShrinkParserAfter&) = delete;
-
- private:
-  size_t bytes_;
-};
 
 // Parses a document under the size and depth caps into `root`, which points into the thread's
 // parser: valid until the next parse on this thread.
-absl::Status ParseDocument(std::string_view json, size_t max_bytes, Value& root) {
+absl::Status ParseDocument(std::string_view json, size_t max_bytes, ReusableParser::Lease& lease,
+                           Value& root) {
   if (json.size() > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "document of ", json.size(), " bytes exceeds the limit of ", max_bytes, " bytes"));
   }
-  simdjson::dom::parser* parser = ThreadParser();
-  if (parser == nullptr || (parser->max_depth() != static_cast<size_t>(kMaxNestingDepth) &&
-                            parser->allocate(4096, kMaxNestingDepth) != simdjson::SUCCESS)) {
-    return absl::ResourceExhaustedError("cannot allocate the JSON parser");
-  }
+  absl::StatusOr<simdjson::dom::parser*> leased = lease.Get();
+  if (!leased.ok()) return leased.status();
+  simdjson::dom::parser* parser = *leased;
   simdjson::dom::element parsed;
   simdjson::error_code err = parser->parse(json.data(), json.size()).get(parsed);
   if (err == simdjson::SUCCESS) {
@@ -812,10 +783,10 @@ absl::Status ParseDocument(std::string_view json, size_t max_bytes, Value& root)
 // place inside the returned StatusOr, so the decoded object is never moved.
 template <typename T, typename DecodeFn>
 absl::StatusOr<T> ParseAndDecode(std::string_view json, size_t max_bytes, DecodeFn decode) {
-  ShrinkParserAfter shrink(json.size());
+  ReusableParser::Lease lease(ThreadParser(), json.size());
   absl::StatusOr<T> result(absl::in_place);
   Value root;
-  if (absl::Status parsed = ParseDocument(json, max_bytes, root); !parsed.ok()) {
+  if (absl::Status parsed = ParseDocument(json, max_bytes, lease, root); !parsed.ok()) {
     result = std::move(parsed);
   } else if (Decoder decoder; !decode(decoder, root, *result)) {
     result = decoder.error();

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "agent/api/decode.h"
+#include "agent/api/reusable_parser.h"
 
 namespace resizelet::kube {
 namespace {
@@ -15,50 +16,20 @@ namespace {
 // to api::kMaxNestingDepth) is accepted inside an event, and nothing much deeper.
 constexpr size_t kMaxDepth = api::kMaxNestingDepth + 1;
 constexpr size_t kMaxDocument = 8 * 1024 * 1024;
-// Parser buffers a thread keeps between documents: enough for any watch event.
-constexpr size_t kRetainedParserBytes = 1024 * 1024;
-
-// This thread's parser, kept between documents: a parser made per event allocates buffers of
-// about ten times the document (tape, strings, structural indexes) and frees them again, every
-// event (bench/README.md, "Daemon footprint"). Its depth cap refuses input nested deeper than
-// kMaxDepth while parsing. Null if the first allocation failed.
-simdjson::dom::parser* ThreadParser() {
-  thread_local simdjson::dom::parser parser(kMaxDocument);
-  thread_local bool allocated = parser.allocate(4096, kMaxDepth) == simdjson::SUCCESS;
-  return allocated ? &parser : nullptr;
+// This thread's parser for watch events, list pages and Status bodies.
+api::ReusableParser& ThreadParser() {
+  thread_local api::ReusableParser parser(kMaxDocument, kMaxDepth);
+  return parser;
 }
 
-// Gives a large document's memory back once the caller is done with the parsed element (a big
-// list page must not pin megabytes in every watching thread).
-class ShrinkParserAfter {
- public:
-  explicit ShrinkParserAfter(size_t bytes) : bytes_(bytes) {}
-  ~ShrinkParserAfter() {
-    if (bytes_ <= kRetainedParserBytes) return;
-    if (simdjson::dom::parser* parser = ThreadParser(); parser != nullptr) {
-      *parser = simdjson::dom::parser(kMaxDocument);
-      if (parser->allocate(4096, kMaxDepth) != simdjson::SUCCESS) {
-        // The next Parse allocates again, or reports that it cannot.
-      }
-    }
-  }
-  ShrinkParserAfter(const ShrinkParserAfter&) = delete;
-  ShrinkParserAfter& operator=(const ShrinkParserAfter&) = delete;
-
- private:
-  size_t bytes_;
-};
-
-// The returned element points into this thread's parser: valid until the next Parse here.
-absl::StatusOr<simdjson::dom::element> Parse(std::string_view json) {
+// The returned element points into the leased parser: valid while `lease` lasts.
+absl::StatusOr<simdjson::dom::element> Parse(std::string_view json,
+                                             api::ReusableParser::Lease& lease) {
   if (json.size() > kMaxDocument) return absl::InvalidArgumentError("document too large");
-  simdjson::dom::parser* parser = ThreadParser();
-  if (parser == nullptr || (parser->max_depth() != kMaxDepth &&
-                            parser->allocate(4096, kMaxDepth) != simdjson::SUCCESS)) {
-    return absl::ResourceExhaustedError("cannot allocate the JSON parser");
-  }
+  absl::StatusOr<simdjson::dom::parser*> parser = lease.Get();
+  if (!parser.ok()) return parser.status();
   simdjson::dom::element root;
-  if (auto err = parser->parse(json.data(), json.size()).get(root); err) {
+  if (auto err = (*parser)->parse(json.data(), json.size()).get(root); err) {
     if (err == simdjson::DEPTH_ERROR) {
       return absl::InvalidArgumentError("document nested too deeply");
     }
@@ -120,16 +91,16 @@ void WatchFramer::Reset() {
 }
 
 absl::StatusOr<ApiStatus> DecodeApiStatus(std::string_view json) {
-  ShrinkParserAfter shrink(json.size());
-  auto root = Parse(json);
+  api::ReusableParser::Lease lease(ThreadParser(), json.size());
+  auto root = Parse(json, lease);
   if (!root.ok()) return root.status();
   if (!root->is_object()) return absl::InvalidArgumentError("Status is not an object");
   return StatusFrom(*root);
 }
 
 absl::StatusOr<std::string> DecodeContinueToken(std::string_view list_json) {
-  ShrinkParserAfter shrink(list_json.size());
-  auto root = Parse(list_json);
+  api::ReusableParser::Lease lease(ThreadParser(), list_json.size());
+  auto root = Parse(list_json, lease);
   if (!root.ok()) return root.status();
   if (!root->is_object()) return absl::InvalidArgumentError("list is not an object");
   std::string_view token;
@@ -138,8 +109,8 @@ absl::StatusOr<std::string> DecodeContinueToken(std::string_view list_json) {
 }
 
 absl::StatusOr<WatchEvent> DecodeWatchEvent(std::string_view line) {
-  ShrinkParserAfter shrink(line.size());
-  auto root = Parse(line);
+  api::ReusableParser::Lease lease(ThreadParser(), line.size());
+  auto root = Parse(line, lease);
   if (!root.ok()) return root.status();
   std::string_view type;
   if (root->is_object() == false || (*root)["type"].get(type)) {
