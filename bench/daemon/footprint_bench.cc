@@ -53,10 +53,12 @@
 #include "tests/apiserver/api_server.h"
 #include "tests/harness/containerd.h"
 #include "tests/harness/counting_proxy.h"
+#include "tests/harness/pod_cgroups.h"
 #include "tests/harness/process.h"
 #include "tests/harness/real_runtime.h"
 #include "tests/obs/exposition_parser.h"
 #include "tests/obs/http_get.h"
+#include "tests/standin/status_body.h"
 
 namespace resizelet::bench {
 namespace {
@@ -71,9 +73,6 @@ constexpr char kApiVersion[] = "v1.32.4";
 constexpr char kKubeletVersion[] = "v1.32.4";
 // Each reconcile pass starts by locating the pod's sandbox (LocatePod): one call per pass.
 constexpr char kPassMethod[] = "ListPodSandbox";
-constexpr const char* kControllers[] = {"cpu",     "cpuacct", "memory",    "pids",
-                                        "cpuset",  "hugetlb", "blkio",     "devices",
-                                        "freezer", "net_cls", "perf_event"};
 
 std::atomic<bool> g_interrupted{false};
 
@@ -141,26 +140,16 @@ std::string Tail(const std::string& text, size_t n = 3000) {
   return text.size() <= n ? text : text.substr(text.size() - n);
 }
 
-// The Node as the kubelet registers it (tests/standin/status_body.cc's shape), with room for
-// every pod of the largest run.
+// The Node as the stand-in kubelet registers it, with room for every pod of the largest run.
 json NodeObject() {
-  const json resources = {{"cpu", "256"}, {"memory", "1Ti"}, {"pods", "1100"}};
-  return {{"kind", "Node"},
-          {"apiVersion", "v1"},
-          {"metadata", {{"name", kNodeName}, {"labels", {{"kubernetes.io/hostname", kNodeName}}}}},
-          {"status",
-           {{"capacity", resources},
-            {"allocatable", resources},
-            {"conditions",
-             {{{"type", "Ready"},
-               {"status", "True"},
-               {"reason", "KubeletReady"},
-               {"message", "kubelet is posting ready status"}}}},
-            {"nodeInfo",
-             {{"kubeletVersion", kKubeletVersion},
-              {"containerRuntimeVersion", "containerd://1.6.20"},
-              {"operatingSystem", "linux"},
-              {"architecture", "amd64"}}}}}};
+  standin::NodeView view;
+  view.name = kNodeName;
+  view.kubelet_version = kKubeletVersion;
+  view.capacity_cpu_milli = view.allocatable_cpu_milli = 256'000;
+  view.capacity_memory_bytes = view.allocatable_memory_bytes = int64_t{1} << 40;
+  json node = standin::NodeObject(view);
+  node["status"]["capacity"]["pods"] = node["status"]["allocatable"]["pods"] = "1100";
+  return node;
 }
 
 // A generated pod under our own name; the store assigns uid and resourceVersion. Its status is
@@ -485,21 +474,8 @@ std::vector<std::string> Bench::Cleanup() {
     ::umount2(it->c_str(), MNT_DETACH);
   }
   // resizelet creates no pod cgroup; if one of our pods has one, it was made here: remove it.
-  for (const std::string& uid : uids_) {
-    if (uid.empty()) continue;
-    for (const char* controller : kControllers) {
-      for (const char* tier : {"", "/burstable", "/besteffort"}) {
-        const std::string path =
-            absl::StrCat("/sys/fs/cgroup/", controller, "/kubepods", tier, "/pod", uid);
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec)) continue;
-        problems.push_back(absl::StrCat("cgroup ", path, " left (removed)"));
-        for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-          if (entry.is_directory()) ::rmdir(entry.path().c_str());
-        }
-        ::rmdir(path.c_str());
-      }
-    }
+  for (const std::string& path : harness::RemovePodCgroups(uids_)) {
+    problems.push_back(absl::StrCat("cgroup ", path, " left (removed)"));
   }
   std::error_code ec;
   if (std::getenv("RESIZELET_FOOTPRINT_KEEP") == nullptr) std::filesystem::remove_all(dir_, ec);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cri/grpc_runtime_client.h"
+#include "tests/harness/pod_cgroups.h"
 #include "tests/harness/process.h"
 #include "tests/harness/real_runtime.h"
 #include "tests/obs/exposition_parser.h"
@@ -35,11 +36,6 @@ constexpr auto kPoll = 50ms;
 constexpr auto kStandinReady = 90s;
 constexpr auto kResizeletReady = 30s;
 constexpr auto kPodRunning = 60s;
-// The controllers the stand-in (through runc and its own writes) creates pod cgroups in.
-constexpr const char* kControllers[] = {"cpu",     "cpuacct", "memory",    "pids",
-                                        "cpuset",  "hugetlb", "blkio",     "devices",
-                                        "freezer", "net_cls", "perf_event"};
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream out;
@@ -413,21 +409,8 @@ absl::Status LocalNode::Teardown() {
       problems.push_back(absl::StrCat("mount ", *it, " left"));
       ::umount2(it->c_str(), MNT_DETACH);
     }
-    for (const std::string& uid : pod_uids_) {
-      for (const char* controller : kControllers) {
-        for (const char* tier : {"", "/burstable", "/besteffort"}) {
-          const std::string path =
-              absl::StrCat("/sys/fs/cgroup/", controller, "/kubepods", tier, "/pod", uid);
-          std::error_code ec;
-          if (!std::filesystem::exists(path, ec)) continue;
-          problems.push_back(absl::StrCat("cgroup ", path, " left"));
-          // Children first (containers), then the pod.
-          for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-            if (entry.is_directory()) ::rmdir(entry.path().c_str());
-          }
-          ::rmdir(path.c_str());
-        }
-      }
+    for (const std::string& path : harness::RemovePodCgroups(pod_uids_)) {
+      problems.push_back(absl::StrCat("cgroup ", path, " left"));
     }
     std::error_code ec;
     if (problems.empty() && std::getenv("RESIZELET_E2E_KEEP") == nullptr) {
